@@ -1,0 +1,335 @@
+import { readFileSync } from "node:fs";
+
+/** The world the emulator starts from, as written in a seed file. Optional fields have the defaults listed in emulator/README.md. */
+export interface Seed {
+  miniPrograms: MiniProgramSeed[];
+  officialAccounts?: OfficialAccountSeed[];
+  plugins?: PluginSeed[];
+  component?: ComponentSeed;
+  /** Real `wxamplinkget` items carry no `appid`; turn this on to emulate the responses that do. */
+  linkItemsIncludeAppId?: boolean;
+}
+
+export interface MiniProgramSeed {
+  appId: string;
+  secret: string;
+  /** The original id (`gh_…`), which is all `wxamplinkget` reports about a linked mini program. */
+  username: string;
+  nickname?: string;
+  grayRelease?: boolean;
+  nearby?: boolean;
+  store?: boolean;
+  pluginLimit?: number;
+}
+
+export interface OfficialAccountSeed {
+  appId: string;
+  secret: string;
+  nickname?: string;
+  username?: string;
+  linkLimit?: number;
+}
+
+export interface PluginSeed {
+  appId: string;
+  secret: string;
+  nickname?: string;
+  headImgUrl?: string;
+  requiresApproval?: boolean;
+  versions?: PluginVersionSeed[];
+}
+
+export interface PluginVersionSeed {
+  version: string;
+  quickUpdate?: boolean;
+}
+
+export interface ComponentSeed {
+  appId: string;
+  secret: string;
+  verifyTicket: string;
+  /** Accounts that authorized the platform, with the refresh token `api_authorizer_token` must be given. */
+  authorizerRefreshTokens?: Record<string, string>;
+}
+
+/** A seed with every default filled in: what the rest of the emulator reads. */
+export interface Accounts {
+  miniPrograms: Map<string, MiniProgram>;
+  officialAccounts: Map<string, OfficialAccount>;
+  plugins: Map<string, Plugin>;
+  component: Component | undefined;
+  linkItemsIncludeAppId: boolean;
+}
+
+export interface MiniProgram {
+  appId: string;
+  secret: string;
+  username: string;
+  nickname: string;
+  headImgUrl: string;
+  grayRelease: boolean;
+  nearby: boolean;
+  store: boolean;
+  pluginLimit: number;
+}
+
+export interface OfficialAccount {
+  appId: string;
+  secret: string;
+  username: string;
+  nickname: string;
+  headImgUrl: string;
+  linkLimit: number;
+}
+
+export interface Plugin {
+  appId: string;
+  secret: string;
+  nickname: string;
+  headImgUrl: string;
+  requiresApproval: boolean;
+  versions: Map<string, { quickUpdate: boolean }>;
+}
+
+export interface Component {
+  appId: string;
+  secret: string;
+  verifyTicket: string;
+  authorizerRefreshTokens: Map<string, string>;
+}
+
+export const DEFAULT_PLUGIN_LIMIT = 5;
+export const DEFAULT_LINK_LIMIT = 13;
+
+const miniProgramIds = ["wxc0ffee0000000001", "wxb4ce000000000002", "wxb00c000000000003", "wx5a1e000000000004"];
+const officialAccountId = "wx0a00000000000001";
+
+/** The world the demo and the project's own tests run against when no seed file is given. */
+export const defaultSeed: Seed = {
+  miniPrograms: [
+    { appId: miniProgramIds[0], secret: "mp-secret-coffee", username: "gh_c0ffee000001", nickname: "Harbour Coffee" },
+    { appId: miniProgramIds[1], secret: "mp-secret-bakery", username: "gh_b4ce00000002", nickname: "Corner Bakery" },
+    { appId: miniProgramIds[2], secret: "mp-secret-books", username: "gh_b00c00000003", nickname: "Riverside Books" },
+    { appId: miniProgramIds[3], secret: "mp-secret-mall", username: "gh_5a1e00000004", nickname: "Outlet Mall", store: true, nearby: true },
+  ],
+  officialAccounts: [{ appId: officialAccountId, secret: "oa-secret-harbour", nickname: "Harbour Group" }],
+  plugins: [
+    {
+      appId: "wx1000000000000001",
+      secret: "plugin-secret-1",
+      nickname: "Store Locator",
+      requiresApproval: true,
+      versions: [
+        { version: "1.0.0", quickUpdate: true },
+        { version: "2.2.46", quickUpdate: true },
+        { version: "3.0.0", quickUpdate: false },
+      ],
+    },
+    {
+      appId: "wx1000000000000002",
+      secret: "plugin-secret-2",
+      nickname: "Live Chat",
+      requiresApproval: false,
+      versions: [
+        { version: "1.0.0", quickUpdate: true },
+        { version: "1.4.2", quickUpdate: true },
+      ],
+    },
+    {
+      appId: "wx1000000000000003",
+      secret: "plugin-secret-3",
+      nickname: "Membership Card",
+      requiresApproval: true,
+      versions: [
+        { version: "2.0.0", quickUpdate: true },
+        { version: "2.1.0", quickUpdate: true },
+      ],
+    },
+    {
+      appId: "wx1000000000000004",
+      secret: "plugin-secret-4",
+      nickname: "Reviews",
+      requiresApproval: false,
+      versions: [
+        { version: "0.9.0", quickUpdate: true },
+        { version: "1.0.0", quickUpdate: true },
+      ],
+    },
+    {
+      appId: "wx1000000000000005",
+      secret: "plugin-secret-5",
+      nickname: "Delivery Tracker",
+      requiresApproval: true,
+      versions: [{ version: "1.0.0", quickUpdate: true }],
+    },
+  ].map((plugin) => ({ ...plugin, headImgUrl: `https://emulator.invalid/plugins/${plugin.appId}.png` })),
+  component: {
+    appId: "wx0c00000000000001",
+    secret: "component-secret-demo",
+    verifyTicket: "ticket@@@demo",
+    authorizerRefreshTokens: Object.fromEntries(
+      [...miniProgramIds, officialAccountId].map((appId) => [appId, `refreshtoken@@@${appId}`]),
+    ),
+  },
+  linkItemsIncludeAppId: false,
+};
+
+/** Thrown for a seed that cannot be used; the message names the offending field. */
+export class SeedError extends Error {
+  override name = "SeedError";
+}
+
+/** Reads a seed object or a JSON seed file and fills in the defaults, refusing anything malformed. */
+export function loadSeed(seed: Seed | string): Accounts {
+  if (typeof seed !== "string") return resolveSeed(seed);
+  let text: string;
+  try {
+    text = readFileSync(seed, "utf8");
+  } catch (error) {
+    throw new SeedError(`cannot read seed file ${seed}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SeedError(`seed file ${seed} is not valid JSON: ${(error as Error).message}`);
+  }
+  return resolveSeed(parsed);
+}
+
+/** Validates an untrusted seed value (it may come from a file) and fills in the defaults. */
+export function resolveSeed(value: unknown): Accounts {
+  const seed = record(value, "seed", ["miniPrograms", "officialAccounts", "plugins", "component", "linkItemsIncludeAppId"]);
+  const seen = new Map<string, string>();
+  const claim = (appId: string, field: string): string => {
+    const previous = seen.get(appId);
+    if (previous) throw new SeedError(`${field} ${appId} is already used by ${previous}`);
+    seen.set(appId, field);
+    return appId;
+  };
+
+  const miniPrograms = new Map<string, MiniProgram>();
+  list(seed.miniPrograms, "seed.miniPrograms", true).forEach((item, index) => {
+    const at = `seed.miniPrograms[${index}]`;
+    const fields = record(item, at, ["appId", "secret", "username", "nickname", "grayRelease", "nearby", "store", "pluginLimit"]);
+    const appId = claim(text(fields.appId, `${at}.appId`), `${at}.appId`);
+    miniPrograms.set(appId, {
+      appId,
+      secret: text(fields.secret, `${at}.secret`),
+      username: text(fields.username, `${at}.username`),
+      nickname: optionalText(fields.nickname, `${at}.nickname`) ?? appId,
+      headImgUrl: `https://emulator.invalid/mini-programs/${appId}.png`,
+      grayRelease: flag(fields.grayRelease, `${at}.grayRelease`, false),
+      nearby: flag(fields.nearby, `${at}.nearby`, false),
+      store: flag(fields.store, `${at}.store`, false),
+      pluginLimit: count(fields.pluginLimit, `${at}.pluginLimit`, DEFAULT_PLUGIN_LIMIT),
+    });
+  });
+
+  const officialAccounts = new Map<string, OfficialAccount>();
+  list(seed.officialAccounts, "seed.officialAccounts", false).forEach((item, index) => {
+    const at = `seed.officialAccounts[${index}]`;
+    const fields = record(item, at, ["appId", "secret", "nickname", "username", "linkLimit"]);
+    const appId = claim(text(fields.appId, `${at}.appId`), `${at}.appId`);
+    officialAccounts.set(appId, {
+      appId,
+      secret: text(fields.secret, `${at}.secret`),
+      nickname: optionalText(fields.nickname, `${at}.nickname`) ?? appId,
+      username: optionalText(fields.username, `${at}.username`) ?? `gh_${appId.slice(-12)}`,
+      headImgUrl: `https://emulator.invalid/official-accounts/${appId}.png`,
+      linkLimit: count(fields.linkLimit, `${at}.linkLimit`, DEFAULT_LINK_LIMIT),
+    });
+  });
+
+  const plugins = new Map<string, Plugin>();
+  list(seed.plugins, "seed.plugins", false).forEach((item, index) => {
+    const at = `seed.plugins[${index}]`;
+    const fields = record(item, at, ["appId", "secret", "nickname", "headImgUrl", "requiresApproval", "versions"]);
+    const appId = claim(text(fields.appId, `${at}.appId`), `${at}.appId`);
+    const versions = new Map<string, { quickUpdate: boolean }>();
+    list(fields.versions, `${at}.versions`, false).forEach((entry, versionIndex) => {
+      const versionAt = `${at}.versions[${versionIndex}]`;
+      const versionFields = record(entry, versionAt, ["version", "quickUpdate"]);
+      const version = text(versionFields.version, `${versionAt}.version`);
+      if (versions.has(version)) throw new SeedError(`${versionAt}.version ${version} is listed twice`);
+      versions.set(version, { quickUpdate: flag(versionFields.quickUpdate, `${versionAt}.quickUpdate`, true) });
+    });
+    plugins.set(appId, {
+      appId,
+      secret: text(fields.secret, `${at}.secret`),
+      nickname: optionalText(fields.nickname, `${at}.nickname`) ?? appId,
+      headImgUrl: optionalText(fields.headImgUrl, `${at}.headImgUrl`) ?? `https://emulator.invalid/plugins/${appId}.png`,
+      requiresApproval: flag(fields.requiresApproval, `${at}.requiresApproval`, true),
+      versions,
+    });
+  });
+
+  let component: Component | undefined;
+  if (seed.component !== undefined) {
+    const at = "seed.component";
+    const fields = record(seed.component, at, ["appId", "secret", "verifyTicket", "authorizerRefreshTokens"]);
+    const appId = claim(text(fields.appId, `${at}.appId`), `${at}.appId`);
+    const refreshTokens = new Map<string, string>();
+    if (fields.authorizerRefreshTokens !== undefined) {
+      const tokens = record(fields.authorizerRefreshTokens, `${at}.authorizerRefreshTokens`);
+      for (const [authorizer, token] of Object.entries(tokens)) {
+        const field = `${at}.authorizerRefreshTokens.${authorizer}`;
+        if (!seen.has(authorizer) || authorizer === appId) {
+          throw new SeedError(`${field} must name a mini program, official account or plugin of the seed`);
+        }
+        refreshTokens.set(authorizer, text(token, field));
+      }
+    }
+    component = {
+      appId,
+      secret: text(fields.secret, `${at}.secret`),
+      verifyTicket: text(fields.verifyTicket, `${at}.verifyTicket`),
+      authorizerRefreshTokens: refreshTokens,
+    };
+  }
+
+  return {
+    miniPrograms,
+    officialAccounts,
+    plugins,
+    component,
+    linkItemsIncludeAppId: flag(seed.linkItemsIncludeAppId, "seed.linkItemsIncludeAppId", false),
+  };
+}
+
+function record(value: unknown, field: string, known?: string[]): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new SeedError(`${field} must be an object`);
+  if (known) {
+    // A misspelt optional field would otherwise be ignored silently and its default used.
+    const unknown = Object.keys(value).find((key) => !known.includes(key));
+    if (unknown !== undefined) throw new SeedError(`${field}.${unknown} is not a known field (expected one of ${known.join(", ")})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function list(value: unknown, field: string, required: boolean): unknown[] {
+  if (value === undefined && !required) return [];
+  if (!Array.isArray(value)) throw new SeedError(`${field} must be an array`);
+  return value;
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.trim() === "") throw new SeedError(`${field} must be a non-empty string`);
+  return value;
+}
+
+function optionalText(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : text(value, field);
+}
+
+function flag(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new SeedError(`${field} must be true or false`);
+  return value;
+}
+
+function count(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new SeedError(`${field} must be a whole number ≥ 0`);
+  return value;
+}

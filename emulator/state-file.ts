@@ -1,0 +1,118 @@
+import { open, readFile, rename } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Clock } from "./clock";
+import type { Dynamic, World } from "./world";
+
+/** Where the world goes after each change: nowhere (in memory) or a state file. */
+export interface Persistence {
+  save(): Promise<void>;
+}
+
+export const inMemory: Persistence = { save: async () => undefined };
+
+const FORMAT = "pulumi-wechat-emulator-state";
+
+interface StateDocument extends Dynamic {
+  format: typeof FORMAT;
+  version: 1;
+  clockOffsetMs: number;
+}
+
+/**
+ * Keeps the world in a JSON file across restarts. Every write goes to a temporary file that is synced and then renamed
+ * over the old one, so a crash or a kill at any moment leaves either the old or the new state, never half of one.
+ */
+export class StateFile implements Persistence {
+  private tail: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+
+  private constructor(
+    private readonly path: string,
+    private readonly world: World,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Loads the file into the world if it exists, otherwise writes the seed's world to it. */
+  static async open(path: string, world: World, clock: Clock): Promise<StateFile> {
+    const file = new StateFile(path, world, clock);
+    let text: string | undefined;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    if (text === undefined) {
+      await file.save();
+    } else {
+      const document = parse(text, path);
+      world.restore(document);
+      world.takeChanged();
+      clock.offsetMs = document.clockOffsetMs;
+    }
+    return file;
+  }
+
+  /** Resolves once a write that includes every change made before the call is on disk. */
+  save(): Promise<void> {
+    // A write that has not started yet takes its snapshot when it starts, so it covers this change too.
+    if (this.queued) return this.queued;
+    const write = this.tail.then(() => {
+      this.queued = undefined;
+      return writeAtomically(this.path, this.serialize());
+    });
+    this.queued = write;
+    this.tail = write.catch(() => undefined);
+    return write;
+  }
+
+  private serialize(): string {
+    const document: StateDocument = { format: FORMAT, version: 1, clockOffsetMs: this.clock.offsetMs, ...this.world.snapshot() };
+    return `${JSON.stringify(document, null, 2)}\n`;
+  }
+}
+
+function parse(text: string, path: string): StateDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`state file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const document = value as Partial<StateDocument> | null;
+  if (
+    typeof document !== "object" ||
+    document === null ||
+    document.format !== FORMAT ||
+    document.version !== 1 ||
+    typeof document.clockOffsetMs !== "number" ||
+    !Array.isArray(document.bindings) ||
+    !Array.isArray(document.links) ||
+    !Array.isArray(document.tokens)
+  ) {
+    throw new Error(`${path} is not a state file written by this emulator (expected "format": "${FORMAT}", "version": 1)`);
+  }
+  return document as StateDocument;
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  const handle = await open(temporary, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+  // Syncing the directory makes the rename itself durable; platforms that cannot open a directory only lose that extra.
+  await syncDirectory(dirname(path)).catch(() => undefined);
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, "r");
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}

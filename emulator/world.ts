@@ -1,0 +1,116 @@
+import type { Accounts } from "./seed";
+
+/** 1 applying · 2 approved · 3 rejected · 4 timed out. */
+export type PluginStatus = 1 | 2 | 3 | 4;
+
+/** 1 linked · 2 waiting for the mini program's admin · 3 refused · 12 waiting for the official account's admin. */
+export type LinkStatus = 1 | 2 | 3 | 12;
+
+export type TokenKind = "stable" | "authorizer" | "component";
+
+/** A mini program's entry for one plugin, as `/wxa/plugin` and `/wxa/devplugin` see it. */
+export interface Binding {
+  appId: string;
+  pluginAppId: string;
+  status: PluginStatus;
+  reason: string;
+  appliedAt: number;
+  /** Set by a quick update; WeChat never reports it back. */
+  version?: string;
+  refusalReason?: string;
+}
+
+export interface Link {
+  officialAccountAppId: string;
+  miniProgramAppId: string;
+  status: LinkStatus;
+  unlinkPending: boolean;
+  notifyUsers: boolean;
+  showProfile: boolean;
+}
+
+export interface Token {
+  value: string;
+  kind: TokenKind;
+  appId: string;
+  /** The path that minted it: tokens from `/cgi-bin/token` and `/cgi-bin/stable_token` live apart, as in WeChat. */
+  issuedBy: string;
+  expiresAt: number;
+  /** When a newer token of the same line took over, the old one dies 5 minutes later. */
+  revokedAt?: number;
+}
+
+/** Applications nobody answers time out after 48 hours, as WeChat's review window does. */
+export const APPLICATION_TIMEOUT_MS = 48 * 3600 * 1000;
+
+/** Everything that changes while the emulator runs; the accounts themselves come from the seed and never change. */
+export interface Dynamic {
+  bindings: Binding[];
+  links: Link[];
+  tokens: Token[];
+}
+
+export class World {
+  bindings: Binding[] = [];
+  links: Link[] = [];
+  tokens = new Map<string, Token>();
+  private changed = false;
+
+  constructor(readonly accounts: Accounts) {}
+
+  /** Handlers call this after any mutation, so the server knows to persist before answering. */
+  markChanged(): void {
+    this.changed = true;
+  }
+
+  takeChanged(): boolean {
+    const changed = this.changed;
+    this.changed = false;
+    return changed;
+  }
+
+  binding(appId: string, pluginAppId: string): Binding | undefined {
+    return this.bindings.find((binding) => binding.appId === appId && binding.pluginAppId === pluginAppId);
+  }
+
+  removeBinding(target: Binding): void {
+    this.bindings = this.bindings.filter((binding) => binding !== target);
+    this.markChanged();
+  }
+
+  link(officialAccountAppId: string, miniProgramAppId: string): Link | undefined {
+    return this.links.find(
+      (link) => link.officialAccountAppId === officialAccountAppId && link.miniProgramAppId === miniProgramAppId,
+    );
+  }
+
+  removeLink(target: Link): void {
+    this.links = this.links.filter((link) => link !== target);
+    this.markChanged();
+  }
+
+  /** Turns applications left unanswered past the review window into status 4; run before anything reads the world. */
+  settle(now: number): void {
+    for (const binding of this.bindings) {
+      if (binding.status === 1 && now - binding.appliedAt >= APPLICATION_TIMEOUT_MS) {
+        binding.status = 4;
+        this.markChanged();
+      }
+    }
+  }
+
+  snapshot(): Dynamic {
+    return { bindings: this.bindings, links: this.links, tokens: [...this.tokens.values()] };
+  }
+
+  restore(dynamic: Dynamic): void {
+    this.bindings = dynamic.bindings;
+    this.links = dynamic.links;
+    this.tokens = new Map(dynamic.tokens.map((token) => [token.value, token]));
+    this.markChanged();
+  }
+
+  clear(): void {
+    this.restore({ bindings: [], links: [], tokens: [] });
+  }
+}

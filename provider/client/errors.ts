@@ -1,0 +1,65 @@
+import { explain } from "./codes";
+
+/** Stable codes callers switch on instead of parsing messages. */
+export type WeChatErrorCode =
+  | "WECHAT_API_ERROR" // WeChat answered with a non-zero errcode
+  | "WECHAT_HTTP_ERROR" // a status other than 200, or a redirect we refuse to follow
+  | "WECHAT_NETWORK_ERROR" // connection refused, reset or dropped
+  | "WECHAT_TIMEOUT" // no answer within the request time-out
+  | "WECHAT_BAD_RESPONSE" // 200 but not WeChat's JSON
+  | "WECHAT_CREDENTIAL_ERROR"; // no usable credential for the account
+
+/** What a call was about, so that every message names the account and the thing it touched. */
+export interface CallContext {
+  /** The API call, e.g. "plugin apply". */
+  call: string;
+  /** The account the call acts for, e.g. "mini program wx…". */
+  account: string;
+  /** The plugin or link concerned, when there is one. */
+  subject?: string;
+}
+
+interface Details {
+  errcode?: number;
+  status?: number;
+  cause?: unknown;
+}
+
+export class WeChatError extends Error {
+  readonly code: WeChatErrorCode;
+  readonly errcode?: number;
+  readonly status?: number;
+  readonly context: CallContext;
+
+  constructor(code: WeChatErrorCode, context: CallContext, problem: string, details: Details = {}) {
+    super(`${describeCall(context)} failed: ${problem}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "WeChatError";
+    this.code = code;
+    this.errcode = details.errcode;
+    this.status = details.status;
+    this.context = context;
+    // The Pulumi provider host prints `${error}: ${error.stack}` for failed reads and deletes. These errors are
+    // expected outcomes whose message says everything, so a stack trace would only bury it.
+    this.stack = "";
+  }
+
+  static api(context: CallContext, errcode: number): WeChatError {
+    const { meaning, action } = explain(errcode);
+    return new WeChatError("WECHAT_API_ERROR", context, `WeChat error ${errcode}: ${meaning}. What to do: ${action}.`, { errcode });
+  }
+}
+
+export function describeCall(context: CallContext): string {
+  return `${context.call} for ${context.account}${context.subject ? ` (${context.subject})` : ""}`;
+}
+
+export function isWeChatError(error: unknown, errcode?: number): error is WeChatError {
+  return error instanceof WeChatError && (errcode === undefined || error.errcode === errcode);
+}
+
+const secretParams = /([?&](?:access_token|component_access_token|secret|appsecret)=)[^&#]*/gi;
+
+/** WeChat puts tokens in the query string by design: every URL we print goes through here. */
+export function redactUrl(url: string): string {
+  return url.replace(secretParams, "$1REDACTED");
+}

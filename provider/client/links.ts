@@ -1,0 +1,98 @@
+import type { WeChatClient } from "./client";
+import { CallContext } from "./errors";
+import { isRecord } from "./plugins";
+import { SharedReads } from "./shared-reads";
+
+/** One mini program in an official account's list. `appId` is usually absent: match on `username`. */
+export interface LinkItem {
+  status: number;
+  username: string;
+  appId?: string;
+  nickname: string;
+  released: boolean;
+  selected: boolean;
+}
+
+/** `POST /cgi-bin/wxopen/wxamplink*`, with the official account's token. */
+export class LinksApi {
+  private readonly lists: SharedReads<LinkItem[]>;
+  private readonly usernames = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly client: WeChatClient) {
+    this.lists = new SharedReads((officialAccountAppId) => this.fetchList(officialAccountAppId));
+  }
+
+  async link(officialAccountAppId: string, miniProgramAppId: string, notifyUsers: boolean, showProfile: boolean): Promise<void> {
+    const context = linkContext("link (wxamplink)", officialAccountAppId, miniProgramAppId);
+    try {
+      await this.client.call(
+        officialAccountAppId,
+        "/cgi-bin/wxopen/wxamplink",
+        { appid: miniProgramAppId, notify_users: notifyUsers ? 1 : 0, show_profile: showProfile ? 1 : 0 },
+        context,
+      );
+    } finally {
+      this.lists.invalidate(officialAccountAppId);
+    }
+  }
+
+  async unlink(officialAccountAppId: string, miniProgramAppId: string): Promise<void> {
+    const context = linkContext("unlink (wxampunlink)", officialAccountAppId, miniProgramAppId);
+    try {
+      await this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxampunlink", { appid: miniProgramAppId }, context);
+    } finally {
+      this.lists.invalidate(officialAccountAppId);
+    }
+  }
+
+  /** The official account's linked mini programs, shared by every link of that account in this run. */
+  listLinks(officialAccountAppId: string): Promise<LinkItem[]> {
+    return this.lists.get(officialAccountAppId);
+  }
+
+  /**
+   * The mini program's original id (gh_…), from the third-party platform's api_get_authorizer_info; undefined
+   * when no platform is configured. Asked once per mini program per run.
+   */
+  authorizerUsername(miniProgramAppId: string): Promise<string | undefined> {
+    const component = this.client.config.component;
+    if (!component) return Promise.resolve(undefined);
+    let answer = this.usernames.get(miniProgramAppId);
+    if (!answer) {
+      const context: CallContext = { call: "api_get_authorizer_info", account: `third-party platform ${component.appId}`, subject: `mini program ${miniProgramAppId}` };
+      answer = this.client
+        .callAsComponent("/cgi-bin/component/api_get_authorizer_info", { component_appid: component.appId, authorizer_appid: miniProgramAppId }, context)
+        .then((body) => {
+          const info = isRecord(body.authorizer_info) ? body.authorizer_info : {};
+          return typeof info.user_name === "string" && info.user_name !== "" ? info.user_name : undefined;
+        });
+      this.usernames.set(miniProgramAppId, answer);
+      answer.catch(() => this.usernames.delete(miniProgramAppId));
+    }
+    return answer;
+  }
+
+  private async fetchList(officialAccountAppId: string): Promise<LinkItem[]> {
+    const context: CallContext = { call: "link list (wxamplinkget)", account: `official account ${officialAccountAppId}` };
+    const body = await this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxamplinkget", {}, context);
+    const wxopens = isRecord(body.wxopens) ? body.wxopens : {};
+    const items = Array.isArray(wxopens.items) ? wxopens.items : [];
+    return items.filter(isRecord).map((item) => ({
+      status: Number(item.status),
+      username: String(item.username ?? ""),
+      appId: typeof item.appid === "string" && item.appid !== "" ? item.appid : undefined,
+      nickname: String(item.nickname ?? ""),
+      released: truthy(item.released),
+      selected: truthy(item.selected),
+    }));
+  }
+}
+
+function linkContext(call: string, officialAccountAppId: string, miniProgramAppId: string): CallContext {
+  return { call, account: `official account ${officialAccountAppId}`, subject: `link to mini program ${miniProgramAppId}` };
+}
+
+/** WeChat sends these flags as 0/1 numbers, sometimes as strings. */
+function truthy(value: unknown): boolean {
+  return value === true || value === 1 || value === "1";
+}

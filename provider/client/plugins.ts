@@ -1,0 +1,70 @@
+import type { WeChatClient } from "./client";
+import { CallContext } from "./errors";
+import { SharedReads } from "./shared-reads";
+
+/** One entry of a mini program's plugin list. WeChat never reports the version in use. */
+export interface PluginEntry {
+  pluginAppId: string;
+  status: number;
+  nickname: string;
+  headImgUrl: string;
+}
+
+/** `POST /wxa/plugin`, with the mini program's token. */
+export class PluginsApi {
+  private readonly lists: SharedReads<PluginEntry[]>;
+
+  constructor(private readonly client: WeChatClient) {
+    this.lists = new SharedReads((appId) => this.fetchList(appId));
+  }
+
+  async apply(appId: string, pluginAppId: string, reason: string | undefined): Promise<void> {
+    try {
+      await this.call(appId, "apply", { plugin_appid: pluginAppId, ...(reason ? { reason } : {}) }, pluginAppId);
+    } finally {
+      this.lists.invalidate(appId);
+    }
+  }
+
+  /** The mini program's plugins, shared by every resource of that mini program in this run. */
+  listPlugins(appId: string): Promise<PluginEntry[]> {
+    return this.lists.get(appId);
+  }
+
+  async unbind(appId: string, pluginAppId: string): Promise<void> {
+    try {
+      await this.call(appId, "unbind", { plugin_appid: pluginAppId }, pluginAppId);
+    } finally {
+      this.lists.invalidate(appId);
+    }
+  }
+
+  /** Quick version update; WeChat accepts it only with a third-party platform's authorizer token. */
+  async quickUpdate(appId: string, pluginAppId: string, version: string): Promise<void> {
+    await this.call(appId, "update", { plugin_appid: pluginAppId, user_version: version }, pluginAppId);
+  }
+
+  private async fetchList(appId: string): Promise<PluginEntry[]> {
+    const body = await this.call(appId, "list", {});
+    const items = Array.isArray(body.plugin_list) ? body.plugin_list : [];
+    return items.filter(isRecord).map((item) => ({
+      pluginAppId: String(item.appid ?? ""),
+      status: Number(item.status),
+      nickname: String(item.nickname ?? ""),
+      headImgUrl: String(item.headimgurl ?? ""),
+    }));
+  }
+
+  private call(appId: string, action: string, body: Record<string, unknown>, pluginAppId?: string) {
+    const context: CallContext = {
+      call: `plugin ${action}`,
+      account: `mini program ${appId}`,
+      subject: pluginAppId ? `plugin ${pluginAppId}` : undefined,
+    };
+    return this.client.call(appId, "/wxa/plugin", { action, ...body }, context);
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

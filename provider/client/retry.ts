@@ -1,0 +1,61 @@
+import { ErrCode, transientCodes } from "./codes";
+import { WeChatError } from "./errors";
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** How long a 45011 (per-minute quota) may make us wait, in all, before giving up. */
+  minuteQuotaWaitMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 250,
+  maxDelayMs: 5_000,
+  minuteQuotaWaitMs: 65_000,
+};
+
+/**
+ * Runs `attempt` again after failures a later attempt may not see: WeChat's "system busy" (-1) and internal
+ * error (89247), HTTP 5xx, dropped connections and time-outs. Writes are safe to repeat because the resources
+ * treat "already applied / already linked / already gone" as success. 45009 (daily quota) is never retried.
+ */
+export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let waitedForQuotaMs = 0;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof WeChatError) || n >= policy.maxAttempts) throw error;
+      if (error.errcode === ErrCode.MinuteQuotaReached) {
+        const untilNextMinute = 60_000 - (Date.now() % 60_000) + 250;
+        if (waitedForQuotaMs + untilNextMinute > policy.minuteQuotaWaitMs) throw error;
+        waitedForQuotaMs += untilNextMinute;
+        await sleep(untilNextMinute);
+        continue;
+      }
+      if (!isTransient(error)) throw error;
+      // Full jitter: concurrent resources that failed together must not retry together.
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
+      await sleep(Math.random() * ceiling);
+    }
+  }
+}
+
+function isTransient(error: WeChatError): boolean {
+  switch (error.code) {
+    case "WECHAT_NETWORK_ERROR":
+    case "WECHAT_TIMEOUT":
+      return true;
+    case "WECHAT_HTTP_ERROR":
+      return error.status !== undefined && error.status >= 500;
+    case "WECHAT_API_ERROR":
+      return error.errcode !== undefined && transientCodes.has(error.errcode);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,103 @@
+import { Agent, errors as undiciErrors, request } from "undici";
+import { CallContext, WeChatError, redactUrl } from "./errors";
+
+export interface WeChatRequest {
+  method: "GET" | "POST";
+  /** An absolute URL (a central token service) or a path below the configured endpoint. */
+  url: string;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export type WeChatResponse = Record<string, unknown>;
+
+export interface TransportOptions {
+  endpoint: string;
+  requestTimeoutMs: number;
+}
+
+/**
+ * The one function that talks to WeChat. It owns the connection pool (kept alive across the whole Pulumi run),
+ * the time-out, JSON in and out, and the reading of `errcode`; it never retries and never logs a token.
+ */
+export class Transport {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: TransportOptions) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 16,
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+    });
+  }
+
+  async send(req: WeChatRequest, context: CallContext): Promise<WeChatResponse> {
+    const url = new URL(req.url, this.options.endpoint);
+    for (const [key, value] of Object.entries(req.query ?? {})) url.searchParams.set(key, value);
+    const printable = redactUrl(url.toString());
+
+    let status: number;
+    let text: string;
+    try {
+      const response = await request(url, {
+        method: req.method,
+        dispatcher: this.agent,
+        headers: req.body === undefined ? {} : { "content-type": "application/json" },
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw networkError(error, context, printable, this.options.requestTimeoutMs);
+    }
+
+    if (status !== 200) {
+      // Redirects are refused rather than followed: the token in the query string would go with them.
+      const problem = status >= 300 && status < 400 ? `redirected (HTTP ${status}) from ${printable}; redirects are not followed` : `HTTP ${status} from ${printable}`;
+      throw new WeChatError("WECHAT_HTTP_ERROR", context, problem, { status });
+    }
+    const body = parseJson(text);
+    if (body === undefined) {
+      throw new WeChatError("WECHAT_BAD_RESPONSE", context, `${printable} did not answer with WeChat's JSON (is wechat:endpoint right?)`, { status });
+    }
+    const errcode = readErrcode(body.errcode);
+    if (errcode === undefined) {
+      throw new WeChatError("WECHAT_BAD_RESPONSE", context, `${printable} answered with an errcode that is not a number`, { status });
+    }
+    if (errcode !== 0) throw WeChatError.api(context, errcode);
+    return body;
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+function parseJson(text: string): WeChatResponse | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as WeChatResponse) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** WeChat has been seen sending `errcode` as a string ("-1"); a missing one means success. */
+function readErrcode(value: unknown): number | undefined {
+  if (value === undefined || value === null) return 0;
+  const code = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  return typeof code === "number" && Number.isInteger(code) ? code : undefined;
+}
+
+function networkError(error: unknown, context: CallContext, printable: string, timeoutMs: number): WeChatError {
+  const timedOut =
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
+  if (timedOut) return new WeChatError("WECHAT_TIMEOUT", context, `no answer from ${printable} within ${timeoutMs} ms`);
+  const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+  // The cause is kept out of the error on purpose: undici's errors can carry the request URL, token included.
+  return new WeChatError("WECHAT_NETWORK_ERROR", context, `could not reach ${printable}: ${redactUrl(reason)}`);
+}

@@ -1,0 +1,69 @@
+import * as pulumi from "@pulumi/pulumi";
+import { linkProvider, pluginProvider } from "./dynamic";
+import type { LinkStatus } from "./link";
+import type { PluginStatus } from "./plugin";
+
+export type { LinkStatus, PluginStatus };
+
+export interface MiniProgramPluginArgs {
+  /** The mini program's app id (wx + 16 hex digits). */
+  appId: pulumi.Input<string>;
+  /** The plugin's app id. */
+  pluginAppId: pulumi.Input<string>;
+  /** The plugin version to run (x.y.z), set by quick update once the plugin is approved. */
+  version?: pulumi.Input<string>;
+  /** Shown to the plugin developer with the application. */
+  reason?: pulumi.Input<string>;
+}
+
+/** A plugin a mini program uses: applied for on create, version set by quick update, unbound on delete. */
+export class MiniProgramPlugin extends pulumi.dynamic.Resource {
+  declare readonly appId: pulumi.Output<string>;
+  declare readonly pluginAppId: pulumi.Output<string>;
+  declare readonly version: pulumi.Output<string | undefined>;
+  declare readonly reason: pulumi.Output<string | undefined>;
+  declare readonly status: pulumi.Output<PluginStatus>;
+  declare readonly statusCode: pulumi.Output<number>;
+  declare readonly nickname: pulumi.Output<string>;
+  declare readonly headImgUrl: pulumi.Output<string>;
+  /** The version last set through quick update (WeChat never reports it back). */
+  declare readonly appliedVersion: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: MiniProgramPluginArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { status: undefined, statusCode: undefined, nickname: undefined, headImgUrl: undefined, appliedVersion: undefined };
+    super(pluginProvider, name, { ...args, ...outputs }, opts, "wechat", "MiniProgramPlugin");
+  }
+}
+
+export interface OfficialAccountLinkArgs {
+  /** The official account's app id. */
+  officialAccountAppId: pulumi.Input<string>;
+  /** The mini program's app id. */
+  miniProgramAppId: pulumi.Input<string>;
+  /** Notify the account's followers when the link is made (only used when inviting). Default false. */
+  notifyUsers?: pulumi.Input<boolean>;
+  /** Show the mini program on the account's profile. WeChat cannot change it later: a change relinks. Default false. */
+  showProfile?: pulumi.Input<boolean>;
+  /** The mini program's original id (gh_…); needed only when WeChat's list omits app ids and no third-party platform is configured. */
+  miniProgramUsername?: pulumi.Input<string>;
+}
+
+/** A mini program linked to an official account: invited on create, unlinked on delete. */
+export class OfficialAccountLink extends pulumi.dynamic.Resource {
+  declare readonly officialAccountAppId: pulumi.Output<string>;
+  declare readonly miniProgramAppId: pulumi.Output<string>;
+  declare readonly notifyUsers: pulumi.Output<boolean>;
+  declare readonly showProfile: pulumi.Output<boolean>;
+  declare readonly miniProgramUsername: pulumi.Output<string | undefined>;
+  declare readonly status: pulumi.Output<LinkStatus>;
+  declare readonly statusCode: pulumi.Output<number>;
+  declare readonly username: pulumi.Output<string>;
+  declare readonly nickname: pulumi.Output<string>;
+  declare readonly released: pulumi.Output<boolean>;
+  declare readonly selected: pulumi.Output<boolean>;
+
+  constructor(name: string, args: OfficialAccountLinkArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { status: undefined, statusCode: undefined, username: undefined, nickname: undefined, released: undefined, selected: undefined };
+    super(linkProvider, name, { ...args, ...outputs }, opts, "wechat", "OfficialAccountLink");
+  }
+}

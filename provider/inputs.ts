@@ -1,0 +1,62 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { isAppId } from "./config";
+
+/** What the engine sends, during preview, for a value not known yet. */
+export const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(value: unknown): boolean {
+  return value === unknownValue;
+}
+
+type Kind = "appId" | "version" | "text" | "boolean" | "username";
+
+export interface Field {
+  name: string;
+  kind: Kind;
+  required?: boolean;
+}
+
+const rules: Record<Kind, { test: (value: unknown) => boolean; expected: string }> = {
+  appId: { test: (v) => typeof v === "string" && isAppId(v), expected: "an app id: wx followed by 16 lowercase hex digits" },
+  version: { test: (v) => typeof v === "string" && /^\d+\.\d+\.\d+$/.test(v), expected: "a version x.y.z, e.g. 2.2.46" },
+  text: { test: (v) => typeof v === "string" && v.trim() !== "", expected: "a non-empty string" },
+  boolean: { test: (v) => typeof v === "boolean", expected: "true or false" },
+  username: { test: (v) => typeof v === "string" && /^gh_[0-9A-Za-z_]+$/.test(v), expected: "a mini program original id: gh_ followed by letters and digits" },
+};
+
+/**
+ * Validates a resource's inputs before anything reaches WeChat: every failure names its property. Unknown
+ * values (preview) pass, and keys the resource does not know are refused rather than silently ignored.
+ */
+export function checkFields(news: Record<string, unknown>, fields: Field[]): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const known = new Set(fields.map((f) => f.name));
+  for (const key of Object.keys(news)) {
+    if (key !== "__provider" && !known.has(key) && news[key] !== undefined) {
+      failures.push({ property: key, reason: `unknown property "${key}"; expected ${[...known].join(", ")}` });
+    }
+  }
+  for (const field of fields) {
+    const value = news[field.name];
+    if (value === undefined || value === null) {
+      if (field.required) failures.push({ property: field.name, reason: `${field.name} is required` });
+    } else if (!isUnknown(value) && !rules[field.kind].test(value)) {
+      failures.push({ property: field.name, reason: `${field.name} must be ${rules[field.kind].expected}; got ${describe(value)}` });
+    }
+  }
+  return failures;
+}
+
+/** Only the declared keys, without the ones left unset. */
+export function pick(news: object, fields: Field[]): Record<string, unknown> {
+  const values = news as Record<string, unknown>;
+  const result: Record<string, unknown> = {};
+  for (const field of fields) if (values[field.name] !== undefined && values[field.name] !== null) result[field.name] = values[field.name];
+  return result;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return value === "" ? "an empty string" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (Array.isArray(value)) return "a list";
+  return value === null ? "null" : typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+}
