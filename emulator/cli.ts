@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { startEmulator } from "./index";
+
+const usage = `Usage: pulumi-wechat-emulator [--host 127.0.0.1] [--port 8787] [--seed FILE] [--state FILE] [--latency MS]
+
+  --host     address to listen on (default 127.0.0.1)
+  --port     port to listen on; 0 picks a free one (default 8787)
+  --seed     JSON seed file declaring the accounts (default: the built-in demo seed)
+  --state    keep the world in this file across restarts (default: in memory)
+  --latency  milliseconds added to every WeChat answer (default 0)`;
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "8787" },
+        seed: { type: "string" },
+        state: { type: "string" },
+        latency: { type: "string", default: "0" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    fatal(`${(error as Error).message}\n\n${usage}`, 2);
+  }
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const port = wholeNumber(values.port, "--port");
+  const latencyMs = wholeNumber(values.latency, "--latency");
+
+  let emulator;
+  try {
+    emulator = await startEmulator({ host: values.host, port, seed: values.seed, stateFile: values.state, latencyMs });
+  } catch (error) {
+    fatal(`cannot start the WeChat emulator: ${(error as Error).message}`, 1);
+  }
+  // Scripts wait for this exact first line and read the URL from it.
+  console.log(`WeChat emulator listening on ${emulator.url}`);
+  console.log(`seed: ${values.seed ?? "built-in demo seed"}; state: ${values.state ?? "in memory"}`);
+  console.log(`control surface: ${emulator.url}/__emulator/health, /state, /calls, /faults, /clock, /reset, /links/confirm`);
+
+  const stop = (): void => {
+    emulator.close().then(
+      () => process.exit(0),
+      (error: unknown) => fatal(`error while stopping: ${(error as Error).message}`, 1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+function wholeNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) fatal(`${flag} must be a whole number, got "${text}"\n\n${usage}`, 2);
+  return value;
+}
+
+function fatal(message: string, exitCode: number): never {
+  console.error(message);
+  process.exit(exitCode);
+}
+
+void main();

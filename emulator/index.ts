@@ -1,0 +1,68 @@
+import type { AddressInfo } from "node:net";
+import { CallLog } from "./calls";
+import { Clock } from "./clock";
+import { reset, type EmulatorContext } from "./context";
+import { Faults } from "./faults";
+import { defaultSeed, loadSeed, type Seed } from "./seed";
+import { createEmulatorServer } from "./server";
+import { inMemory, StateFile } from "./state-file";
+import { World } from "./world";
+
+export { defaultSeed, SeedError } from "./seed";
+export type { ComponentSeed, MiniProgramSeed, OfficialAccountSeed, PluginSeed, PluginVersionSeed, Seed } from "./seed";
+
+export interface EmulatorOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** A seed object or the path of a JSON seed file. Default: the built-in seed (`defaultSeed`). */
+  seed?: Seed | string;
+  /** Keeps the world in this file across restarts. Default: in memory only. */
+  stateFile?: string;
+  /** Delay added to every WeChat answer, in milliseconds. Default 0. */
+  latencyMs?: number;
+}
+
+export interface RunningEmulator {
+  /** The base URL, e.g. `http://127.0.0.1:8787`; WeChat paths go right after it. */
+  url: string;
+  /** Stops listening, drops open connections and waits for the last state write. */
+  close(): Promise<void>;
+  /** Back to the seed, as `POST /__emulator/reset` does. */
+  reset(): Promise<void>;
+}
+
+/** Starts an emulated WeChat API; rejects with a `SeedError` naming the field if the seed is malformed. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? "127.0.0.1";
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latencyMs must be a number ≥ 0, got ${latencyMs}`);
+  const world = new World(loadSeed(options.seed ?? defaultSeed));
+  const clock = new Clock();
+  const persistence = options.stateFile ? await StateFile.open(options.stateFile, world, clock) : inMemory;
+  const context: EmulatorContext = { world, clock, faults: new Faults(), calls: new CallLog(), persistence, latencyMs };
+
+  const server = createEmulatorServer(context);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    reset: () => reset(context),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections would otherwise hold close() open until they time out.
+      server.closeAllConnections();
+      await closed;
+      await persistence.save();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { defaultSeed } from "../../emulator/index";
+import { unknownValue } from "../../provider/inputs";
+import type { LinkOutputs } from "../../provider/link";
+import { Emulator, seed } from "../support/emulator";
+import { providersFor } from "../support/providers";
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await Emulator.start();
+});
+afterAll(() => emulator.close());
+beforeEach(() => emulator.reset());
+
+const oa = seed.officialAccount;
+const links = async () => (await emulator.state()).links as Array<{ miniProgramAppId: string; status: number; unlinkPending: boolean; showProfile: boolean; notifyUsers: boolean }>;
+
+describe("OfficialAccountLink check", () => {
+  it("fills the flags' defaults so that leaving them out equals false", async () => {
+    const { link } = providersFor(emulator.url);
+    const result = await link.check({}, { officialAccountAppId: oa, miniProgramAppId: seed.coffee });
+    expect(result).toEqual({ inputs: { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false }, failures: [] });
+  });
+
+  it.each([
+    [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, showProfile: "yes" }, "showProfile", "true or false"],
+    [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: 1 }, "notifyUsers", "true or false"],
+    [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, miniProgramUsername: "coffee" }, "miniProgramUsername", "gh_"],
+    [{ officialAccountAppId: "", miniProgramAppId: seed.coffee }, "officialAccountAppId", "empty string"],
+    [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, show_profile: true }, "show_profile", "unknown property"],
+  ])("refuses %j, naming %s, with no WeChat call", async (news, property, reason) => {
+    const result = await providersFor(emulator.url).link.check({}, news);
+    expect(result.failures).toEqual([expect.objectContaining({ property, reason: expect.stringContaining(reason) })]);
+    expect((await emulator.calls()).calls).toEqual([]);
+  });
+});
+
+describe("OfficialAccountLink diff", () => {
+  const olds: LinkOutputs = {
+    officialAccountAppId: oa,
+    miniProgramAppId: seed.coffee,
+    notifyUsers: false,
+    showProfile: false,
+    status: "linked",
+    statusCode: 1,
+    username: "gh_c0ffee000001",
+    nickname: "Harbour Coffee",
+    released: true,
+    selected: false,
+  };
+  const news = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false };
+
+  it("sees no change, and ignores notifyUsers, which only matters when inviting", async () => {
+    const { link } = providersFor(emulator.url);
+    expect((await link.diff("id", olds, news)).changes).toBe(false);
+    expect((await link.diff("id", olds, { ...news, notifyUsers: true })).changes).toBe(false);
+  });
+
+  it("relinks when showProfile changes, unlinking first", async () => {
+    expect(await providersFor(emulator.url).link.diff("id", olds, { ...news, showProfile: true })).toEqual({ changes: true, replaces: ["showProfile"], deleteBeforeReplace: true });
+  });
+
+  it("replaces when the mini program changes or is unknown", async () => {
+    const { link } = providersFor(emulator.url);
+    expect((await link.diff("id", olds, { ...news, miniProgramAppId: seed.bakery })).replaces).toEqual(["miniProgramAppId"]);
+    expect((await link.diff("id", olds, { ...news, miniProgramAppId: unknownValue })).replaces).toEqual(["miniProgramAppId"]);
+  });
+
+  it("sends a rejected invitation again, saying why", async () => {
+    const providers = providersFor(emulator.url);
+    expect(await providers.link.diff("id", { ...olds, status: "rejected", statusCode: 3 }, news)).toEqual({ changes: true, replaces: ["status"], deleteBeforeReplace: true });
+    expect(providers.warnings.join()).toMatch(/rejected the invitation; it will be sent again/);
+  });
+
+  it("does not treat a pending invitation as a difference", async () => {
+    expect((await providersFor(emulator.url).link.diff("id", { ...olds, status: "pendingOfficialAccountAdmin", statusCode: 12 }, news)).changes).toBe(false);
+  });
+});
+
+describe("OfficialAccountLink lifecycle against the emulator", () => {
+  it("invites, learns the username from the third-party platform, and follows the admins' answers to linked", async () => {
+    const { link, warnings } = providersFor(emulator.url);
+    const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: true, showProfile: false });
+    expect(id).toBe(`${oa}/${seed.coffee}`);
+    expect(outs).toMatchObject({ status: "pendingOfficialAccountAdmin", statusCode: 12, username: "gh_c0ffee000001", nickname: "Harbour Coffee" });
+    expect(warnings.join()).toMatch(/waiting for the official account's admin/);
+    expect(await links()).toEqual([expect.objectContaining({ miniProgramAppId: seed.coffee, status: 12, notifyUsers: true, showProfile: false })]);
+
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    expect((await providersFor(emulator.url).link.read(id, outs)).props).toMatchObject({ status: "pendingMiniProgramAdmin", statusCode: 2 });
+    await emulator.confirmLink(oa, seed.coffee, "miniProgram");
+    const read = await providersFor(emulator.url).link.read(id, outs);
+    expect(read.props).toMatchObject({ status: "linked", statusCode: 1, released: true });
+    expect(read.inputs).toEqual({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: true, showProfile: false });
+  });
+
+  it("without a third-party platform, learns the username from the item that appears, one create at a time", async () => {
+    const { link } = providersFor(emulator.url, "appSecrets");
+    const created = await Promise.all(
+      [seed.coffee, seed.bakery, seed.books].map((mp) => link.create({ officialAccountAppId: oa, miniProgramAppId: mp, notifyUsers: false, showProfile: false })),
+    );
+    expect(created.map((c) => c.outs.username)).toEqual(["gh_c0ffee000001", "gh_b4ce00000002", "gh_b00c00000003"]);
+  });
+
+  it("matches by app id when WeChat's list carries it", async () => {
+    const withAppIds = await Emulator.start({ seed: { ...defaultSeed, linkItemsIncludeAppId: true } });
+    try {
+      const { link } = providersFor(withAppIds.url, "appSecrets");
+      const { outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.bakery, notifyUsers: false, showProfile: true });
+      expect(outs).toMatchObject({ username: "gh_b4ce00000002", showProfile: true });
+      expect((await link.read(`${oa}/${seed.bakery}`, {})).props).toMatchObject({ miniProgramAppId: seed.bakery, status: "pendingOfficialAccountAdmin" });
+    } finally {
+      await withAppIds.close();
+    }
+  });
+
+  it.each([
+    ["an invitation already sent (89010)", false],
+    ["a link already made (89015)", true],
+  ])("adopts %s", async (_name, confirm) => {
+    await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    if (confirm) {
+      await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+      await emulator.confirmLink(oa, seed.coffee, "miniProgram");
+    }
+    const { link, warnings } = providersFor(emulator.url);
+    const { outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    expect(outs.status).toBe(confirm ? "linked" : "pendingOfficialAccountAdmin");
+    expect(warnings.join()).toMatch(confirm ? /already linked; adopting it/ : /invitation was already sent; adopting it/);
+    expect(await links()).toHaveLength(1);
+  });
+
+  it("asks to set miniProgramUsername when an adopted link cannot be identified", async () => {
+    await providersFor(emulator.url, "appSecrets").link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    const error: any = await providersFor(emulator.url, "appSecrets")
+      .link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false })
+      .catch((e) => e);
+    expect(error.message).toMatch(/official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\).*set miniProgramUsername/);
+  });
+
+  it("re-invites over a rejected invitation", async () => {
+    await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount", false);
+    const { outs } = await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    expect(outs.status).toBe("pendingOfficialAccountAdmin");
+  });
+
+  it("reads a removed link as gone", async () => {
+    const { link } = providersFor(emulator.url);
+    const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    await link.delete(id, outs as LinkOutputs);
+    expect((await providersFor(emulator.url).link.read(id, outs)).id).toBe("");
+  });
+
+  it("unlinking a linked mini program waits for the official account admin, and asking again (89018) is success", async () => {
+    const { link } = providersFor(emulator.url);
+    const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    await emulator.confirmLink(oa, seed.coffee, "miniProgram");
+    const first = providersFor(emulator.url);
+    await first.link.delete(id, outs as LinkOutputs);
+    expect(first.warnings.join()).toMatch(/unlink requested; WeChat removes the link once the official account's admin confirms/);
+    expect(await links()).toEqual([expect.objectContaining({ status: 1, unlinkPending: true })]);
+    await providersFor(emulator.url).link.delete(id, outs as LinkOutputs);
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    expect(await links()).toEqual([]);
+  });
+
+  it("fails to unlink a mini program shown nearby (89011) with what to do", async () => {
+    const { link } = providersFor(emulator.url);
+    const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.mall, notifyUsers: false, showProfile: false });
+    await emulator.confirmLink(oa, seed.mall, "officialAccount");
+    await emulator.confirmLink(oa, seed.mall, "miniProgram");
+    const error: any = await link.delete(id, outs as LinkOutputs).catch((e) => e);
+    expect(error.message).toMatch(/unlink \(wxampunlink\) for official account wx0a00000000000001 \(link to mini program wx5a1e000000000004\) failed: WeChat error 89011.*turn off its "nearby" display/);
+  });
+
+  it("fails to unlink a store mini program (89012) with what to do", async () => {
+    const store = await Emulator.start({ seed: { ...defaultSeed, miniPrograms: defaultSeed.miniPrograms.map((mp) => ({ ...mp, nearby: false })) } });
+    try {
+      const { link } = providersFor(store.url);
+      const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.mall, notifyUsers: false, showProfile: false });
+      await store.confirmLink(oa, seed.mall, "officialAccount");
+      await store.confirmLink(oa, seed.mall, "miniProgram");
+      const error: any = await link.delete(id, outs as LinkOutputs).catch((e) => e);
+      expect(error.message).toMatch(/89012: store and mall mini programs cannot be unlinked.*unlink it in the official account's console/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stops at the official account's link limit with 89009", async () => {
+    const limited = await Emulator.start({ seed: { ...defaultSeed, officialAccounts: defaultSeed.officialAccounts.map((a) => ({ ...a, linkLimit: 1 })) } });
+    try {
+      const { link } = providersFor(limited.url);
+      await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+      const error: any = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.bakery, notifyUsers: false, showProfile: false }).catch((e) => e);
+      expect(error.message).toMatch(/89009: the official account has reached its limit of linked mini programs.*unlink a mini program first/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
