@@ -19,7 +19,6 @@ export type Json = Record<string, any>;
 export interface Harness {
   emulator: RunningEmulator;
   url: string;
-  seed: Seed;
   /** POSTs JSON (or a raw string) to a WeChat path, with `access_token` when given. */
   post(path: string, body?: unknown, token?: string, tokenParam?: string): Promise<Json>;
   stableToken(appId: string): Promise<string>;
@@ -32,9 +31,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: EmulatorOptions & { seed?: Seed } = {}): Promise<Harness> {
-  const seed = options.seed ?? defaultSeed;
-  const emulator = await startEmulator({ ...options, seed });
+/** Starts an emulator; the token helpers need the seed as an object (the default seed when none is given). */
+export async function startHarness(options: EmulatorOptions = {}): Promise<Harness> {
+  const emulator = await startEmulator(options);
+  const seed: Seed = typeof options.seed === "object" ? options.seed : defaultSeed;
   const url = emulator.url;
 
   const post: Harness["post"] = async (path, body, token, tokenParam = "access_token") => {
@@ -99,7 +99,6 @@ export async function startHarness(options: EmulatorOptions & { seed?: Seed } = 
   return {
     emulator,
     url,
-    seed,
     post,
     stableToken,
     componentToken,

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Makes the Pulumi CLI available at the version of the installed @pulumi/pulumi npm package and
+# prints, as the last line of stdout, a directory to put first on PATH. Everything else goes to
+# stderr. Typical use from the repo root:
+#
+#   PATH="$(scripts/ensure-pulumi.sh | tail -n 1):$PWD/node_modules/.bin:$PATH"
+#
+# (node_modules/.bin supplies Node 22, which @pulumi/pulumi requires, to the language host and
+# to the dynamic-provider plugin.)
+#
+# The CLI cannot be downloaded on every machine, so when no matching `pulumi` is on PATH it is
+# built with Go from the Go module proxy once per version and cached outside the work tree.
+set -euo pipefail
+
+# All output except the final directory goes to stderr, so callers can take stdout's last line
+# without filtering chatter from go or pulumi.
+exec 3>&1 1>&2
+
+# Explicitly to stderr: inside $(…) fd 1 is the substitution's pipe.
+say() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SDK_NPM=$ROOT/node_modules/@pulumi/pulumi
+[ -f "$SDK_NPM/package.json" ] || die "$SDK_NPM is missing: run npm install first"
+VERSION=$(node -p 'require(process.argv[1]).version' "$SDK_NPM/package.json")
+
+INSTALL_CLI="install the Pulumi CLI v$VERSION (https://www.pulumi.com/docs/install/) so that \
+pulumi and pulumi-language-nodejs are on PATH"
+
+CACHE=${PULUMI_WECHAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-wechat}/pulumi-v$VERSION
+mkdir -p "$CACHE/bin"
+CACHE=$(cd "$CACHE" && pwd) # absolute: the build below changes directory, and callers need it
+BIN=$CACHE/bin
+
+# One run at a time per version, so concurrent runs (parallel test workers, two terminals) wait
+# for a single build instead of each starting their own.
+exec 9>"$CACHE/lock"
+if ! flock -n 9; then
+  say "waiting for another run that is preparing the Pulumi CLI v$VERSION in $CACHE…"
+  flock 9
+fi
+
+is_wanted_pulumi() {
+  [ -x "$1" ] && [ "$(PULUMI_SKIP_UPDATE_CHECK=true "$1" version 2>/dev/null)" = "v$VERSION" ]
+}
+
+# Links a binary found on PATH into BIN. Resolving the link first matters when BIN itself is on
+# PATH: the binary found may already be BIN's own file, which must not become a link to itself.
+link_into_bin() {
+  local real
+  real=$(readlink -f "$1")
+  [ "$real" = "$BIN/$2" ] || ln -sfn "$real" "$BIN/$2"
+}
+
+# The engine looks for the dynamic-provider plugin next to `pulumi` and would otherwise try to
+# download it. The script shipped with @pulumi/pulumi resolves '@pulumi/pulumi/cmd/dynamic-provider'
+# from its working directory, which the engine sets to the Pulumi program's directory, so a plain
+# copy runs the program's own @pulumi/pulumi wherever the program lives.
+place_dynamic_provider_plugin() {
+  cp "$SDK_NPM/pulumi-resource-pulumi-nodejs" "$BIN/.pulumi-resource-pulumi-nodejs.partial"
+  chmod 755 "$BIN/.pulumi-resource-pulumi-nodejs.partial"
+  mv -f "$BIN/.pulumi-resource-pulumi-nodejs.partial" "$BIN/pulumi-resource-pulumi-nodejs"
+}
+
+finish() {
+  place_dynamic_provider_plugin
+  printf '%s\n' "$BIN" >&3
+  exit 0
+}
+
+# Prints the `go mod download -json` description of module@version, or stops with Go's reason
+# (typically: the proxy does not serve that version).
+download() {
+  local json
+  if ! json=$(go mod download -json "$1"); then
+    die "cannot get $1 from the Go module proxy:"$'\n'"$(json_field "$json" Error)"$'\n'"Instead, $INSTALL_CLI."
+  fi
+  printf '%s' "$json"
+}
+
+json_field() {
+  node -p 'process.argv[2].split(".").reduce((o, k) => o?.[k], JSON.parse(process.argv[1])) ?? ""' "$1" "$2"
+}
+
+# Prints the replace directives of a go.mod that point at other modules, as `go mod edit -replace`
+# arguments. The local ones (`=> ../sdk`) only make sense inside the Pulumi repository.
+remote_replaces() {
+  # shellcheck disable=SC2016 # the single-quoted text is JavaScript, its ${} is a template literal
+  go mod edit -json "$1" | node -e '
+    const { Replace = [] } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const { Old, New } of Replace) {
+      if (!New.Version) continue;
+      console.log(`${Old.Path}${Old.Version ? "@" + Old.Version : ""}=${New.Path}@${New.Version}`);
+    }'
+}
+
+build() {
+  local pkg=github.com/pulumi/pulumi/pkg/v3
+  local sdk=github.com/pulumi/pulumi/sdk/v3
+  local langhost=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+  local ldflags="-X $sdk/go/common/version.Version=v$VERSION"
+  local pkg_json sdk_json langhost_json commit replaces replace
+
+  say "building the Pulumi CLI v$VERSION from the Go module proxy (first run on this machine, several minutes)…"
+
+  say "step 1/5: fetching $pkg and $sdk at v$VERSION"
+  pkg_json=$(download "$pkg@v$VERSION")
+  sdk_json=$(download "$sdk@v$VERSION")
+
+  # The language host module has no tags of its own; take it from the commit of the CLI's release
+  # tag so that it matches the pkg/v3 it is compiled against.
+  commit=$(json_field "$pkg_json" Origin.Hash)
+  [ -n "$commit" ] || die "the Go module proxy did not say which commit $pkg@v$VERSION comes from; $INSTALL_CLI."
+  say "step 2/5: fetching $langhost at commit $commit"
+  langhost_json=$(download "$langhost@$commit")
+
+  # A fresh wrapper module each time: a run killed halfway must not leave a go.mod that later runs
+  # trust. The Go module and build caches keep rebuilds quick.
+  say "step 3/5: writing the wrapper module in $CACHE/build and downloading dependencies"
+  rm -rf "$CACHE/build"
+  mkdir -p "$CACHE/build"
+  cd "$CACHE/build"
+  go mod init pulumi-wechat-cli-build
+  # `go install …@version` refuses modules with replace directives, and building without them
+  # picks dependency versions Pulumi does not build with, so they are copied here. `go mod tidy`
+  # is deliberately not run: it would re-resolve what the Pulumi modules pin.
+  replaces=$(for json in "$pkg_json" "$sdk_json" "$langhost_json"; do
+               remote_replaces "$(json_field "$json" GoMod)"
+             done | sort -u)
+  for replace in $replaces; do
+    say "  replace ${replace/=/ => }"
+    go mod edit -replace "$replace"
+  done
+  go get "$pkg/cmd/pulumi@v$VERSION" "$sdk@v$VERSION" "$langhost@$(json_field "$langhost_json" Version)"
+
+  # Each binary is written under a temporary name and renamed when complete, so a killed build
+  # never leaves a file that the reuse check above would accept.
+  say "step 4/5: compiling pulumi (the longest step)"
+  go build -ldflags "$ldflags" -o "$BIN/.pulumi.partial" "$pkg/cmd/pulumi"
+  say "step 5/5: compiling pulumi-language-nodejs"
+  go build -ldflags "$ldflags" -o "$BIN/.pulumi-language-nodejs.partial" "$langhost"
+  mv -f "$BIN/.pulumi-language-nodejs.partial" "$BIN/pulumi-language-nodejs"
+  mv -f "$BIN/.pulumi.partial" "$BIN/pulumi"
+
+  is_wanted_pulumi "$BIN/pulumi" || die "the freshly built $BIN/pulumi does not report v$VERSION"
+  say "built the Pulumi CLI v$VERSION into $BIN"
+}
+
+# Reuse what an earlier run built or linked.
+if is_wanted_pulumi "$BIN/pulumi" && [ -x "$BIN/pulumi-language-nodejs" ]; then
+  finish
+fi
+
+# Reuse a matching CLI that the user installed.
+if path_pulumi=$(command -v pulumi) && is_wanted_pulumi "$path_pulumi" \
+  && path_langhost=$(command -v pulumi-language-nodejs); then
+  say "using $path_pulumi (v$VERSION) from PATH"
+  link_into_bin "$path_pulumi" pulumi
+  link_into_bin "$path_langhost" pulumi-language-nodejs
+  finish
+fi
+
+command -v go >/dev/null \
+  || die "no Pulumi CLI v$VERSION on PATH and no Go to build it: $INSTALL_CLI, or install Go >= 1.24 so this script can build it."
+go_version=$(go env GOVERSION)
+[ "$(printf '%s\n' go1.24 "$go_version" | sort -V | head -n 1)" = go1.24 ] \
+  || die "$go_version is too old to build the Pulumi CLI: install Go >= 1.24, or $INSTALL_CLI."
+
+build
+finish

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Emulator, seed } from "../support/emulator";
+import { Project, Spec } from "./project";
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await Emulator.start();
+});
+afterAll(() => emulator.close());
+beforeEach(() => emulator.reset());
+
+const oa = seed.officialAccount;
+const spec = (version = "1.4.2", showProfile = false): Spec => ({
+  plugins: {
+    chat: { appId: seed.coffee, pluginAppId: seed.liveChat, version },
+    reviews: { appId: seed.bakery, pluginAppId: seed.reviews, reason: "ratings" },
+  },
+  links: { coffee: { officialAccountAppId: oa, miniProgramAppId: seed.coffee, showProfile } },
+});
+
+async function linkUp() {
+  await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+  await emulator.confirmLink(oa, seed.coffee, "miniProgram");
+}
+
+describe("pulumi up, preview, refresh and destroy on a real program", () => {
+  it("creates, then reports no changes on a second up and on preview --expect-no-changes", async () => {
+    const project = await Project.create("create", emulator.url);
+    project.write(spec());
+    await project.up();
+    const state = await emulator.state();
+    expect(state.bindings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ appId: seed.coffee, pluginAppId: seed.liveChat, status: 2, version: "1.4.2" }),
+        expect.objectContaining({ appId: seed.bakery, pluginAppId: seed.reviews, status: 2 }),
+      ]),
+    );
+    expect(state.links).toEqual([expect.objectContaining({ miniProgramAppId: seed.coffee, status: 12 })]);
+
+    const second = await project.up();
+    expect(second.stdout).toMatch(/4 unchanged/);
+    await project.must(["preview", "--expect-no-changes"]);
+    expect((await project.drift()).code).toBe(0);
+  });
+
+  it("updates a version in place, replaces a changed plugin, and relinks (delete first) on a changed showProfile", async () => {
+    const project = await Project.create("changes", emulator.url);
+    project.write(spec());
+    await project.up();
+    await linkUp();
+
+    project.write(spec("1.0.0"));
+    const update = await project.up();
+    expect(update.stdout).toMatch(/1 updated/);
+    expect((await emulator.state()).bindings).toEqual(expect.arrayContaining([expect.objectContaining({ pluginAppId: seed.liveChat, version: "1.0.0" })]));
+
+    const swapped = spec("1.0.0");
+    swapped.plugins!.reviews = { appId: seed.bakery, pluginAppId: seed.liveChat };
+    project.write(swapped);
+    expect((await project.up()).stdout).toMatch(/1 replaced/);
+    const bakery = (await emulator.state()).bindings.filter((b: any) => b.appId === seed.bakery).map((b: any) => b.pluginAppId);
+    expect(bakery).toEqual([seed.liveChat]);
+
+    const relinked = { ...swapped, links: { coffee: { officialAccountAppId: oa, miniProgramAppId: seed.coffee, showProfile: true } } };
+    project.write(relinked);
+    // A linked mini program's unlink waits for the admin: confirm it as soon as it is asked for.
+    const confirming = (async () => {
+      for (let i = 0; i < 200; i++) {
+        const link = (await emulator.state()).links.find((l: any) => l.miniProgramAppId === seed.coffee);
+        if (link?.unlinkPending) return emulator.confirmLink(oa, seed.coffee, "officialAccount");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const relink = await project.up();
+    await confirming;
+    expect(relink.stdout).toMatch(/1 replaced/);
+    expect(relink.stdout).toMatch(/unlink requested/);
+  });
+
+  it("reports drift for a plugin unbound out of band, a rejected or expired application and a removed link; up --refresh converges", async () => {
+    const project = await Project.create("drift", emulator.url);
+    project.write({
+      plugins: {
+        chat: { appId: seed.coffee, pluginAppId: seed.liveChat },
+        locator: { appId: seed.coffee, pluginAppId: seed.storeLocator },
+        card: { appId: seed.bakery, pluginAppId: seed.membership },
+      },
+      links: { coffee: { officialAccountAppId: oa, miniProgramAppId: seed.coffee } },
+    });
+    await project.up();
+    expect((await project.drift()).code).toBe(0);
+
+    await emulator.unbindOutOfBand(seed.coffee, seed.liveChat);
+    await emulator.developer("dev_refuse", seed.storeLocator, seed.coffee);
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    await emulator.confirmLink(oa, seed.coffee, "miniProgram", false);
+    await emulator.advanceClock(49 * 3600);
+
+    const drift = await project.drift();
+    expect(drift.code).toBe(2);
+    expect(drift.output).toMatch(/plugin wx1000000000000002 on mini program wxc0ffee0000000001 \(chat\): not bound at WeChat/);
+    expect(drift.output).toMatch(/plugin wx1000000000000001 .*\(locator\): the plugin developer rejected the application/);
+    expect(drift.output).toMatch(/plugin wx1000000000000003 .*\(card\): the application expired unanswered/);
+    expect(drift.output).toMatch(/link from official account wx0a00000000000001 to mini program wxc0ffee0000000001 \(coffee\): the mini program's admin rejected the invitation/);
+
+    await project.up("--refresh");
+    expect((await project.drift()).code).toBe(0);
+    const bindings = (await emulator.state()).bindings;
+    expect(bindings).toHaveLength(3);
+    expect(bindings.filter((b: any) => b.pluginAppId === seed.liveChat)).toHaveLength(1);
+
+    // A link removed outside Pulumi (its invitation withdrawn) is drift too.
+    await emulator.wechat("/cgi-bin/wxopen/wxampunlink", oa, seed.appSecrets[oa], { appid: seed.coffee });
+    const removed = await project.drift();
+    expect(removed.code).toBe(2);
+    expect(removed.output).toMatch(/\(coffee\): not linked at WeChat/);
+  });
+
+  it("adopts bindings and links that already exist, without errors", async () => {
+    const first = await Project.create("existing", emulator.url);
+    first.write(spec());
+    await first.up();
+    const before = await emulator.state();
+
+    const second = await Project.create("adopter", emulator.url);
+    second.write(spec());
+    const result = await second.up();
+    expect(result.stdout).toMatch(/3 created/);
+    expect(result.stdout + result.stderr).toMatch(/adopting it/);
+    const after = await emulator.state();
+    expect(after.bindings).toEqual(before.bindings);
+    expect(after.links).toEqual(before.links);
+  });
+
+  it("destroy unbinds and unlinks everything and leaves WeChat as it was; a pending application blocks it with the documented message", async () => {
+    const before = await emulator.state();
+    const project = await Project.create("destroy", emulator.url);
+    project.write({ ...spec(), plugins: { ...spec().plugins, locator: { appId: seed.coffee, pluginAppId: seed.storeLocator } } });
+    await project.up();
+
+    const blocked = await project.run(["destroy", "--yes", "--skip-preview"]);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toMatch(/89243: the application is waiting for the plugin developer and cannot be unbound.*about 48 hours/);
+
+    await emulator.developer("dev_agree", seed.storeLocator, seed.coffee);
+    await project.destroy();
+    const after = await emulator.state();
+    expect(after.bindings).toEqual(before.bindings);
+    expect(after.links).toEqual(before.links);
+  });
+});

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { COFFEE, COMPONENT, HARBOUR, LIVE_CHAT, STORE_LOCATOR, expectError, expectOk, startHarness, type Harness } from "./harness";
+
+let h: Harness;
+let coffee: string;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  await h.emulator.reset();
+  coffee = await h.stableToken(COFFEE);
+  await h.control("DELETE", "calls");
+});
+
+const list = () => h.post("/wxa/plugin", { action: "list" }, coffee);
+const apply = (pluginAppId = LIVE_CHAT) => h.post("/wxa/plugin", { action: "apply", plugin_appid: pluginAppId }, coffee);
+const addFault = async (fault: object) => {
+  const { status, body } = await h.control("POST", "faults", fault);
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body.id as number;
+};
+
+describe("health, state and reset", () => {
+  it("reports health with the emulator's time", async () => {
+    const { status, body } = await h.control("GET", "health");
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: "ok", now: expect.any(String) });
+  });
+
+  it("shows every binding and link in /__emulator/state", async () => {
+    expectOk(await apply());
+    const harbour = await h.stableToken(HARBOUR);
+    expectOk(await h.post("/cgi-bin/wxopen/wxamplink", { appid: COFFEE, notify_users: 0, show_profile: 1 }, harbour));
+    const state = await h.state();
+    expect(state.bindings).toEqual([{ appId: COFFEE, pluginAppId: LIVE_CHAT, status: 2, reason: "", appliedAt: expect.any(String) }]);
+    expect(state.links).toEqual([
+      { officialAccountAppId: HARBOUR, miniProgramAppId: COFFEE, status: 12, unlinkPending: false, notifyUsers: false, showProfile: true },
+    ]);
+  });
+
+  it("goes back to the seed on reset: no bindings, tokens, faults, calls or clock offset", async () => {
+    expectOk(await apply());
+    await addFault({ path: "/wxa/plugin", errcode: -1 });
+    await h.advance(3600);
+    expect((await h.control("POST", "reset")).status).toBe(200);
+    const state = await h.state();
+    expect(state.bindings).toEqual([]);
+    expect(Math.abs(Date.parse(state.now) - Date.now())).toBeLessThan(5000);
+    expectError(await list(), 40001);
+    expect((await h.control("GET", "calls")).body.calls).toEqual([expect.objectContaining({ path: "/wxa/plugin", errcode: 40001 })]);
+    coffee = await h.stableToken(COFFEE);
+    expectOk(await list());
+  });
+
+  it("answers 404 for unknown control paths and 405 for a wrong method", async () => {
+    expect((await h.control("GET", "nothing")).status).toBe(404);
+    expect((await h.control("GET", "reset")).status).toBe(405);
+  });
+
+  it("answers unknown WeChat paths with 404 and errcode 40066", async () => {
+    const response = await fetch(`${h.url}/cgi-bin/unknown?access_token=${coffee}`, { method: "POST" });
+    expect(response.status).toBe(404);
+    expectError((await response.json()) as Record<string, unknown>, 40066);
+  });
+});
+
+describe("the call log", () => {
+  it("records each call's path, action, app id and errcode, with counts per path and action", async () => {
+    await list();
+    await list();
+    await apply();
+    await apply();
+    await h.post("/cgi-bin/wxopen/wxamplinkget", {}, await h.stableToken(HARBOUR));
+    const { body } = await h.control("GET", "calls");
+    expect(body.counts).toEqual({
+      "/wxa/plugin#list": 2,
+      "/wxa/plugin#apply": 2,
+      "/cgi-bin/stable_token": 1,
+      "/cgi-bin/wxopen/wxamplinkget": 1,
+    });
+    expect(body.calls[3]).toEqual({ at: expect.any(String), path: "/wxa/plugin", action: "apply", appId: COFFEE, errcode: 89237, httpStatus: 200 });
+    expect(body.calls[5]).toMatchObject({ path: "/cgi-bin/wxopen/wxamplinkget", appId: HARBOUR, errcode: 0 });
+  });
+
+  it("is emptied by DELETE /__emulator/calls", async () => {
+    await list();
+    expect((await h.control("DELETE", "calls")).status).toBe(200);
+    expect((await h.control("GET", "calls")).body).toEqual({ calls: [], counts: {} });
+  });
+
+  it("never contains a token, secret, verify ticket or refresh token", async () => {
+    const secrets = [
+      "mp-secret-coffee",
+      "oa-secret-harbour",
+      "plugin-secret-1",
+      "component-secret-demo",
+      "ticket@@@demo",
+      `refreshtoken@@@${COFFEE}`,
+      "wrong-secret-attempt",
+    ];
+    const tokens = [coffee, await h.stableToken(HARBOUR), await h.stableToken(STORE_LOCATOR), await h.componentToken(), await h.authorizerToken(COFFEE)];
+    const tokenResponse = await fetch(`${h.url}/cgi-bin/token?grant_type=client_credential&appid=${COFFEE}&secret=mp-secret-coffee`);
+    tokens.push(((await tokenResponse.json()) as { access_token: string }).access_token);
+    await h.post("/cgi-bin/stable_token", { grant_type: "client_credential", appid: COFFEE, secret: "wrong-secret-attempt" });
+    await h.post(
+      "/cgi-bin/component/api_authorizer_token",
+      { component_appid: COMPONENT, authorizer_appid: COFFEE, authorizer_refresh_token: `refreshtoken@@@${COFFEE}` },
+      tokens[3],
+    );
+    await h.post("/wxa/devplugin", { action: "dev_apply_list" }, tokens[2]);
+    await h.post("/wxa/plugin", { action: "list" }, "an-unknown-token");
+    const text = JSON.stringify((await h.control("GET", "calls")).body);
+    expect(JSON.parse(text).calls.length).toBeGreaterThan(8);
+    for (const value of [...secrets, ...tokens, "an-unknown-token"]) expect(text).not.toContain(value);
+  });
+});
+
+describe("fault injection", () => {
+  it("answers an injected WeChat error with its code and a request id, and logs the fault", async () => {
+    const id = await addFault({ path: "/wxa/plugin", action: "apply", errcode: 45009 });
+    expectError(await apply(), 45009);
+    expectOk(await list());
+    expect((await h.state()).bindings).toEqual([]);
+    const { body } = await h.control("GET", "calls");
+    expect(body.calls[0]).toMatchObject({ action: "apply", errcode: 45009, httpStatus: 200, fault: id });
+  });
+
+  it("fires only `times` times", async () => {
+    await addFault({ path: "/wxa/plugin", errcode: -1, times: 2 });
+    expectError(await list(), -1);
+    expectError(await list(), -1);
+    expectOk(await list());
+  });
+
+  it("never fires with probability 0", async () => {
+    await addFault({ path: "/wxa/plugin", errcode: -1, probability: 0 });
+    for (let i = 0; i < 10; i++) expectOk(await list());
+  });
+
+  it("answers an HTTP error page like a gateway for httpStatus", async () => {
+    await addFault({ path: "/wxa/plugin", httpStatus: 502, times: 1 });
+    const response = await fetch(`${h.url}/wxa/plugin?access_token=${coffee}`, { method: "POST", body: '{"action":"list"}' });
+    expect(response.status).toBe(502);
+    expect(response.headers.get("content-type")).toBe("text/html");
+    expect(await response.text()).toContain("502 Bad Gateway");
+    expect((await h.control("GET", "calls")).body.calls[0]).toMatchObject({ errcode: null, httpStatus: 502 });
+  });
+
+  it("delays answers by delayMs", async () => {
+    await addFault({ path: "/wxa/plugin", delayMs: 300, times: 1 });
+    const started = Date.now();
+    expectOk(await list());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+  });
+
+  it("drops the connection before acting", async () => {
+    await addFault({ path: "/wxa/plugin", action: "apply", dropConnection: true, times: 1 });
+    await expect(apply()).rejects.toThrow();
+    expect((await h.state()).bindings).toEqual([]);
+    expect((await h.control("GET", "calls")).body.calls[0]).toMatchObject({ action: "apply", errcode: null, httpStatus: null });
+  });
+
+  it("drops the connection after acting, so the apply succeeded but its answer was lost", async () => {
+    await addFault({ path: "/wxa/plugin", action: "apply", dropConnection: "after", times: 1 });
+    await expect(apply()).rejects.toThrow();
+    expect((await h.state()).bindings).toEqual([expect.objectContaining({ pluginAppId: LIVE_CHAT, status: 2 })]);
+    expectError(await apply(), 89237);
+    expect((await h.control("GET", "calls")).body.calls[0]).toMatchObject({ errcode: 0, httpStatus: null });
+  });
+
+  it("injects token errors such as 42001 on any path", async () => {
+    await addFault({ path: "/cgi-bin/wxopen/wxamplinkget", errcode: 42001, times: 1 });
+    const harbour = await h.stableToken(HARBOUR);
+    expectError(await h.post("/cgi-bin/wxopen/wxamplinkget", {}, harbour), 42001);
+    expectOk(await h.post("/cgi-bin/wxopen/wxamplinkget", {}, harbour));
+  });
+
+  it("keeps several faults and clears them all with DELETE", async () => {
+    await addFault({ path: "/wxa/plugin", action: "list", errcode: 45011 });
+    await addFault({ path: "/wxa/plugin", action: "apply", errcode: -1 });
+    expectError(await list(), 45011);
+    expectError(await apply(), -1);
+    expect((await h.control("DELETE", "faults")).status).toBe(200);
+    expectOk(await list());
+    expectOk(await apply());
+  });
+
+  it("refuses a malformed fault with 400", async () => {
+    for (const fault of [{ errcode: -1 }, { path: "/wxa/plugin" }, { path: "/wxa/plugin", times: 0, errcode: -1 }, { path: "/wxa/plugin", probability: 2, errcode: -1 }, { path: "/wxa/plugin", dropConnection: "sometimes" }]) {
+      expect((await h.control("POST", "faults", fault)).status, JSON.stringify(fault)).toBe(400);
+    }
+  });
+});
+
+describe("the emulator's clock", () => {
+  it("moves forward by advanceSeconds", async () => {
+    const before = Date.parse((await h.state()).now);
+    const { body } = await h.control("POST", "clock", { advanceSeconds: 86400 });
+    expect(Date.parse(body.now) - before).toBeGreaterThanOrEqual(86400 * 1000);
+    expect((await h.control("POST", "clock", { advanceSeconds: -5 })).status).toBe(400);
+  });
+});
+
+describe("latency", () => {
+  it("delays WeChat answers but not the control surface", async () => {
+    const slow = await startHarness({ latencyMs: 150 });
+    try {
+      let started = Date.now();
+      await slow.control("GET", "health");
+      expect(Date.now() - started).toBeLessThan(140);
+      started = Date.now();
+      await slow.stableToken(COFFEE);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    } finally {
+      await slow.close();
+    }
+  });
+});
