@@ -25,8 +25,9 @@ async function run(args, { show = true } = {}) {
 
 async function showStatus() {
   const outputs = JSON.parse((await run(["stack", "output", "--json"], { show: false })).stdout);
-  for (const [name, { status, appliedVersion }] of Object.entries(outputs.pluginStatus)) {
-    console.log(`  plugin ${name.padEnd(24)} ${status.padEnd(10)} version ${appliedVersion ?? "(not applied yet)"}`);
+  for (const [name, { status, version, appliedVersion }] of Object.entries(outputs.pluginStatus)) {
+    const running = version === undefined ? "no version declared" : appliedVersion === version ? `version ${version}` : `version ${version} not applied yet`;
+    console.log(`  plugin ${name.padEnd(24)} ${status.padEnd(10)} ${running}`);
   }
   console.log(`  link   ${"harbour-coffee".padEnd(24)} ${outputs.linkStatus.status} (${outputs.linkStatus.username})`);
 }

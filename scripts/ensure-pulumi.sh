@@ -63,8 +63,18 @@ place_dynamic_provider_plugin() {
   mv -f "$BIN/.pulumi-resource-pulumi-nodejs.partial" "$BIN/pulumi-resource-pulumi-nodejs"
 }
 
+# The Go language host is not on every Go module proxy; ours (scripts/pulumi-language-nodejs) does the
+# same job for this project's programs. A host linked from PATH (a full Pulumi install) is kept.
+place_language_host() {
+  [ -L "$BIN/pulumi-language-nodejs" ] && return
+  cp "$ROOT/scripts/pulumi-language-nodejs" "$BIN/.pulumi-language-nodejs.partial"
+  chmod 755 "$BIN/.pulumi-language-nodejs.partial"
+  mv -f "$BIN/.pulumi-language-nodejs.partial" "$BIN/pulumi-language-nodejs"
+}
+
 finish() {
   place_dynamic_provider_plugin
+  place_language_host
   printf '%s\n' "$BIN" >&3
   exit 0
 }
@@ -98,26 +108,18 @@ remote_replaces() {
 build() {
   local pkg=github.com/pulumi/pulumi/pkg/v3
   local sdk=github.com/pulumi/pulumi/sdk/v3
-  local langhost=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
   local ldflags="-X $sdk/go/common/version.Version=v$VERSION"
-  local pkg_json sdk_json langhost_json commit replaces replace
+  local pkg_json sdk_json replaces replace
 
   say "building the Pulumi CLI v$VERSION from the Go module proxy (first run on this machine, several minutes)…"
 
-  say "step 1/5: fetching $pkg and $sdk at v$VERSION"
+  say "step 1/3: fetching $pkg and $sdk at v$VERSION"
   pkg_json=$(download "$pkg@v$VERSION")
   sdk_json=$(download "$sdk@v$VERSION")
 
-  # The language host module has no tags of its own; take it from the commit of the CLI's release
-  # tag so that it matches the pkg/v3 it is compiled against.
-  commit=$(json_field "$pkg_json" Origin.Hash)
-  [ -n "$commit" ] || die "the Go module proxy did not say which commit $pkg@v$VERSION comes from; $INSTALL_CLI."
-  say "step 2/5: fetching $langhost at commit $commit"
-  langhost_json=$(download "$langhost@$commit")
-
   # A fresh wrapper module each time: a run killed halfway must not leave a go.mod that later runs
   # trust. The Go module and build caches keep rebuilds quick.
-  say "step 3/5: writing the wrapper module in $CACHE/build and downloading dependencies"
+  say "step 2/3: writing the wrapper module in $CACHE/build and downloading dependencies"
   rm -rf "$CACHE/build"
   mkdir -p "$CACHE/build"
   cd "$CACHE/build"
@@ -125,22 +127,21 @@ build() {
   # `go install …@version` refuses modules with replace directives, and building without them
   # picks dependency versions Pulumi does not build with, so they are copied here. `go mod tidy`
   # is deliberately not run: it would re-resolve what the Pulumi modules pin.
-  replaces=$(for json in "$pkg_json" "$sdk_json" "$langhost_json"; do
+  replaces=$(for json in "$pkg_json" "$sdk_json"; do
                remote_replaces "$(json_field "$json" GoMod)"
              done | sort -u)
   for replace in $replaces; do
     say "  replace ${replace/=/ => }"
     go mod edit -replace "$replace"
   done
-  go get "$pkg/cmd/pulumi@v$VERSION" "$sdk@v$VERSION" "$langhost@$(json_field "$langhost_json" Version)"
+  # go get ends with one "go: added" line per dependency (~300); the "downloading" lines before
+  # them are the progress worth showing.
+  go get "$pkg/cmd/pulumi@v$VERSION" "$sdk@v$VERSION" 2>&1 | { grep -v '^go: added ' || true; }
 
-  # Each binary is written under a temporary name and renamed when complete, so a killed build
-  # never leaves a file that the reuse check above would accept.
-  say "step 4/5: compiling pulumi (the longest step)"
+  # Written under a temporary name and renamed when complete, so a killed build never leaves a
+  # file that the reuse check above would accept.
+  say "step 3/3: compiling pulumi (about 5 minutes on 2 cores)"
   go build -ldflags "$ldflags" -o "$BIN/.pulumi.partial" "$pkg/cmd/pulumi"
-  say "step 5/5: compiling pulumi-language-nodejs"
-  go build -ldflags "$ldflags" -o "$BIN/.pulumi-language-nodejs.partial" "$langhost"
-  mv -f "$BIN/.pulumi-language-nodejs.partial" "$BIN/pulumi-language-nodejs"
   mv -f "$BIN/.pulumi.partial" "$BIN/pulumi"
 
   is_wanted_pulumi "$BIN/pulumi" || die "the freshly built $BIN/pulumi does not report v$VERSION"
@@ -148,16 +149,15 @@ build() {
 }
 
 # Reuse what an earlier run built or linked.
-if is_wanted_pulumi "$BIN/pulumi" && [ -x "$BIN/pulumi-language-nodejs" ]; then
+if is_wanted_pulumi "$BIN/pulumi"; then
   finish
 fi
 
 # Reuse a matching CLI that the user installed.
-if path_pulumi=$(command -v pulumi) && is_wanted_pulumi "$path_pulumi" \
-  && path_langhost=$(command -v pulumi-language-nodejs); then
+if path_pulumi=$(command -v pulumi) && is_wanted_pulumi "$path_pulumi"; then
   say "using $path_pulumi (v$VERSION) from PATH"
   link_into_bin "$path_pulumi" pulumi
-  link_into_bin "$path_langhost" pulumi-language-nodejs
+  if path_langhost=$(command -v pulumi-language-nodejs); then link_into_bin "$path_langhost" pulumi-language-nodejs; fi
   finish
 fi
 

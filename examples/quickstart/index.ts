@@ -39,6 +39,6 @@ const link = new OfficialAccountLink("harbour-coffee", {
 });
 
 export const pluginStatus = Object.fromEntries(
-  Object.entries(plugins).map(([name, plugin]) => [name, { status: plugin.status, appliedVersion: plugin.appliedVersion }]),
+  Object.entries(plugins).map(([name, plugin]) => [name, { status: plugin.status, version: plugin.version, appliedVersion: plugin.appliedVersion }]),
 );
 export const linkStatus = { status: link.status, username: link.username };

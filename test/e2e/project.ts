@@ -47,7 +47,7 @@ export class Project {
     writeFileSync(join(project.dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
     writeFileSync(join(project.dir, "index.js"), program);
     project.write({});
-    await project.must(["stack", "init", "test"]);
+    await project.must(["stack", "init"]);
     const args = Object.entries({ "wechat:endpoint": endpoint, ...config }).flatMap(([key, value]) =>
       key === "wechat:endpoint" || key === "wechat:componentAppId" ? ["--plaintext", `${key}=${value}`] : ["--secret", `${key}=${value}`],
     );
