@@ -125,7 +125,7 @@ describe("pulumi up, preview, refresh and destroy on a real program", () => {
     const second = await Project.create("adopter", emulator.url);
     second.write(spec());
     const result = await second.up();
-    expect(result.stdout).toMatch(/3 created/);
+    expect(result.stdout).toMatch(/4 created/); // the three resources and the stack
     expect(result.stdout + result.stderr).toMatch(/adopting it/);
     const after = await emulator.state();
     expect(after.bindings).toEqual(before.bindings);
