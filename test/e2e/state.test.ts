@@ -1,0 +1,55 @@
+import { cpSync, existsSync, readFileSync, rmSync, appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { inject, afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { Project } from "./project";
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await Emulator.start();
+});
+afterAll(() => emulator.close());
+
+const spec = {
+  plugins: { chat: { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" } },
+  links: { coffee: { officialAccountAppId: seed.officialAccount, miniProgramAppId: seed.coffee } },
+};
+
+describe("what the provider leaves in the Pulumi state", () => {
+  it("holds no credential in plaintext and a __provider of about 2 KB", async () => {
+    const project = await Project.create("state", emulator.url);
+    project.write(spec);
+    await project.up();
+    const exported = await project.exportState();
+    for (const secret of [seed.component.appSecret, seed.component.verifyTicket, ...Object.values(refreshTokens())]) {
+      expect(exported).not.toContain(secret);
+    }
+    const providers = (await project.resources()).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => r.outputs!.__provider as string);
+    expect(providers).toHaveLength(2);
+    for (const provider of providers) expect(provider.length).toBeLessThan(4096);
+  });
+
+  it("keeps __provider byte-identical when the package's code changes, and runs the installed code for refresh and delete", async () => {
+    const project = await Project.create("upgrade", emulator.url);
+    project.write(spec);
+    await project.up();
+    const before = (await project.resources()).map((r) => r.outputs?.__provider).filter(Boolean);
+
+    // A new release of the package, installed in this project only: different code, and a marker of its own.
+    const installed = join(project.dir, "node_modules", "pulumi-wechat");
+    cpSync(join(inject("e2e").workspace, "node_modules", "pulumi-wechat"), installed, { recursive: true });
+    const marker = join(project.dir, "new-code-ran");
+    appendFileSync(join(installed, "dist/provider/runtime.js"), `\nrequire("fs").appendFileSync(${JSON.stringify(marker)}, "loaded\\n");\n`);
+    try {
+      await project.must(["preview", "--expect-no-changes"]); // no ~__provider diff
+      await project.up("--refresh");
+      expect((await project.resources()).map((r) => r.outputs?.__provider).filter(Boolean)).toEqual(before);
+      expect(existsSync(marker)).toBe(true);
+      rmSync(marker);
+      await project.destroy();
+      expect(readFileSync(marker, "utf8")).toContain("loaded");
+    } finally {
+      rmSync(installed, { recursive: true, force: true });
+    }
+  });
+});
