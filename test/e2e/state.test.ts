@@ -33,7 +33,8 @@ describe("what the provider leaves in the Pulumi state", () => {
     const project = await Project.create("upgrade", emulator.url);
     project.write(spec);
     await project.up();
-    const before = (await project.resources()).map((r) => r.outputs?.__provider).filter(Boolean);
+    const providers = async () => Object.fromEntries((await project.resources()).filter((r) => r.outputs?.__provider).map((r) => [r.urn, r.outputs!.__provider]));
+    const before = await providers();
 
     // A new release of the package, installed in this project only: different code, and a marker of its own.
     const installed = join(project.dir, "node_modules", "pulumi-wechat");
@@ -43,7 +44,7 @@ describe("what the provider leaves in the Pulumi state", () => {
     try {
       await project.must(["preview", "--expect-no-changes"]); // no ~__provider diff
       await project.up("--refresh");
-      expect((await project.resources()).map((r) => r.outputs?.__provider).filter(Boolean)).toEqual(before);
+      expect(await providers()).toEqual(before);
       expect(existsSync(marker)).toBe(true);
       rmSync(marker);
       await project.destroy();
