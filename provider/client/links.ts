@@ -24,25 +24,19 @@ export class LinksApi {
 
   async link(officialAccountAppId: string, miniProgramAppId: string, notifyUsers: boolean, showProfile: boolean): Promise<void> {
     const context = linkContext("link (wxamplink)", officialAccountAppId, miniProgramAppId);
-    try {
-      await this.client.call(
+    await this.lists.write(officialAccountAppId, () =>
+      this.client.call(
         officialAccountAppId,
         "/cgi-bin/wxopen/wxamplink",
         { appid: miniProgramAppId, notify_users: notifyUsers ? 1 : 0, show_profile: showProfile ? 1 : 0 },
         context,
-      );
-    } finally {
-      this.lists.invalidate(officialAccountAppId);
-    }
+      ),
+    );
   }
 
   async unlink(officialAccountAppId: string, miniProgramAppId: string): Promise<void> {
     const context = linkContext("unlink (wxampunlink)", officialAccountAppId, miniProgramAppId);
-    try {
-      await this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxampunlink", { appid: miniProgramAppId }, context);
-    } finally {
-      this.lists.invalidate(officialAccountAppId);
-    }
+    await this.lists.write(officialAccountAppId, () => this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxampunlink", { appid: miniProgramAppId }, context));
   }
 
   /** The official account's linked mini programs, shared by every link of that account in this run. */

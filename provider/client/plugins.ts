@@ -19,11 +19,7 @@ export class PluginsApi {
   }
 
   async apply(appId: string, pluginAppId: string, reason: string | undefined): Promise<void> {
-    try {
-      await this.call(appId, "apply", { plugin_appid: pluginAppId, ...(reason ? { reason } : {}) }, pluginAppId);
-    } finally {
-      this.lists.invalidate(appId);
-    }
+    await this.lists.write(appId, () => this.call(appId, "apply", { plugin_appid: pluginAppId, ...(reason ? { reason } : {}) }, pluginAppId));
   }
 
   /** The mini program's plugins, shared by every resource of that mini program in this run. */
@@ -32,11 +28,7 @@ export class PluginsApi {
   }
 
   async unbind(appId: string, pluginAppId: string): Promise<void> {
-    try {
-      await this.call(appId, "unbind", { plugin_appid: pluginAppId }, pluginAppId);
-    } finally {
-      this.lists.invalidate(appId);
-    }
+    await this.lists.write(appId, () => this.call(appId, "unbind", { plugin_appid: pluginAppId }, pluginAppId));
   }
 
   /** Quick version update; WeChat accepts it only with a third-party platform's authorizer token. */

@@ -1,13 +1,19 @@
 /**
  * One list call per account per Pulumi run: every resource of an account reads from the same answer, concurrent
- * readers wait for the same request, and a write to the account makes the next reader fetch again.
+ * readers wait for the same request, and a write to the account makes the next reader fetch again. A read asked
+ * for while writes to the account are in flight waits for them, so that concurrent creates on one account share
+ * one list taken after all of them, instead of one list each.
  */
 export class SharedReads<T> {
   private readonly answers = new Map<string, Promise<T>>();
+  private readonly writes = new Map<string, Set<Promise<unknown>>>();
 
   constructor(private readonly fetch: (key: string) => Promise<T>) {}
 
-  get(key: string): Promise<T> {
+  async get(key: string): Promise<T> {
+    for (let inFlight = this.writes.get(key); inFlight; inFlight = this.writes.get(key)) {
+      await Promise.allSettled(inFlight);
+    }
     let answer = this.answers.get(key);
     if (!answer) {
       answer = this.fetch(key);
@@ -20,7 +26,16 @@ export class SharedReads<T> {
     return answer;
   }
 
-  invalidate(key: string): void {
-    this.answers.delete(key);
+  /** Runs a write to the account; whatever it does, the account's list must be fetched again afterwards. */
+  write<R>(key: string, write: () => Promise<R>): Promise<R> {
+    let inFlight = this.writes.get(key);
+    if (!inFlight) this.writes.set(key, (inFlight = new Set()));
+    const tracked: Promise<R> = write().finally(() => {
+      inFlight.delete(tracked);
+      if (inFlight.size === 0 && this.writes.get(key) === inFlight) this.writes.delete(key);
+      this.answers.delete(key);
+    });
+    inFlight.add(tracked);
+    return tracked;
   }
 }

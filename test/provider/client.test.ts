@@ -42,6 +42,17 @@ describe("one list call per account per run", () => {
     expect(c["/cgi-bin/wxopen/wxamplinkget"]).toBe(1);
   });
 
+  it("shares one list, taken after all of them, between concurrent creates on one mini program", async () => {
+    const { plugin } = providersFor(emulator.url);
+    const created = await Promise.all(
+      [seed.liveChat, seed.reviews, seed.storeLocator].map((p) => plugin.create({ appId: seed.coffee, pluginAppId: p })),
+    );
+    expect(created.map((c) => c.outs.status)).toEqual(["approved", "approved", "applying"]);
+    const c = await counts();
+    expect(c["/wxa/plugin#apply"]).toBe(3);
+    expect(c["/wxa/plugin#list"]).toBe(1);
+  });
+
   it("lists again after a write to the same account", async () => {
     const { plugin } = providersFor(emulator.url);
     await plugin.read(`${seed.coffee}/${seed.liveChat}`, {});
