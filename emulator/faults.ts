@@ -1,8 +1,10 @@
-/** A misbehaviour injected through `POST /__emulator/faults`, for the WeChat calls on one path (and action). */
+/** A misbehaviour injected through `POST /__emulator/faults`, for the WeChat calls on one path (and action, and account). */
 export interface Fault {
   id: number;
   path: string;
   action?: string;
+  /** Only calls for this account, as the call log names it (the token's owner, or the app a token is asked for). */
+  appId?: string;
   errcode?: number;
   httpStatus?: number;
   delayMs?: number;
@@ -21,12 +23,13 @@ export class Faults {
   add(spec: unknown): Fault | string {
     if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return "the body must be a JSON object";
     const fields = spec as Record<string, unknown>;
-    const { path, action, errcode, httpStatus, delayMs, dropConnection, times, probability } = fields;
-    const known = ["path", "action", "errcode", "httpStatus", "delayMs", "dropConnection", "times", "probability"];
+    const { path, action, appId, errcode, httpStatus, delayMs, dropConnection, times, probability } = fields;
+    const known = ["path", "action", "appId", "errcode", "httpStatus", "delayMs", "dropConnection", "times", "probability"];
     const unknown = Object.keys(fields).find((key) => !known.includes(key));
     if (unknown !== undefined) return `${unknown} is not a fault field (expected one of ${known.join(", ")})`;
     if (typeof path !== "string" || !path.startsWith("/")) return "path must be a string starting with /";
     if (action !== undefined && typeof action !== "string") return "action must be a string";
+    if (appId !== undefined && typeof appId !== "string") return "appId must be a string";
     if (errcode !== undefined && !Number.isInteger(errcode)) return "errcode must be an integer";
     if (httpStatus !== undefined && !(Number.isInteger(httpStatus) && (httpStatus as number) >= 400 && (httpStatus as number) <= 599)) {
       return "httpStatus must be an integer from 400 to 599";
@@ -47,6 +50,7 @@ export class Faults {
       id: this.nextId++,
       path,
       action,
+      appId,
       errcode: errcode as number | undefined,
       httpStatus: httpStatus as number | undefined,
       delayMs,
@@ -63,11 +67,12 @@ export class Faults {
   }
 
   /** The fault that fires for this call, if any: the first matching one that wins its draw, using up one of its `times`. */
-  take(path: string, action: string | undefined): Fault | undefined {
+  take(path: string, action: string | undefined, appId: string | undefined): Fault | undefined {
     const fault = this.active.find(
       (candidate) =>
         candidate.path === path &&
         (candidate.action === undefined || candidate.action === action) &&
+        (candidate.appId === undefined || candidate.appId === appId) &&
         Math.random() < candidate.probability,
     );
     if (fault?.remaining !== undefined) {

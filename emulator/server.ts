@@ -81,7 +81,7 @@ async function serveWeChat(
   const body = parseBody(rawBody);
   const action = CallLog.actionOf(path, body ?? {});
   const appId = requesterOf(world, path, url.searchParams, body ?? {});
-  const fault = faults.take(path, action);
+  const fault = faults.take(path, action, appId);
   const delayMs = context.latencyMs + (fault?.delayMs ?? 0);
   if (delayMs > 0) await sleep(delayMs);
 

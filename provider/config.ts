@@ -76,7 +76,7 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     }
     const result: Record<string, string> = {};
     for (const [appId, secret] of Object.entries(parsed)) {
-      if (!isAppId(appId)) problems.push(`${where(key)} has a key that is not an app id: "${appId}"`);
+      if (!isAppId(appId)) problems.push(`${where(key)} has a key that is not an app id${describeKey(appId)}`);
       else if (typeof secret !== "string" || secret === "") problems.push(`${where(key)} has no string value for ${appId}`);
       else result[appId] = secret;
     }
@@ -119,10 +119,19 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     requestTimeoutMs: positive("requestTimeoutMs", 10_000),
     maxAttempts: positive("maxAttempts", 8),
   };
-  if (Object.keys(config.authorizerRefreshTokens).length > 0 && !component) {
+  // With some of the platform's credentials given, the "incomplete" problem above already says what is missing.
+  if (Object.keys(config.authorizerRefreshTokens).length > 0 && given === 0) {
     problems.push(`${where("authorizerRefreshTokens")} needs the third-party platform's componentAppId, componentAppSecret and componentVerifyTicket`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/**
+ * A key that is not an app id is shown when it is short enough to be a mistyped one (an app id has 18 characters).
+ * A longer one is more likely a secret written where its app id belongs, and is never echoed.
+ */
+function describeKey(key: string): string {
+  return key.length <= 24 ? `: "${key}"` : ` (${key.length} characters, not shown in case it is a secret; are keys and values swapped?)`;
 }
 
 export function isAppId(value: string): boolean {

@@ -126,12 +126,14 @@ export class LinkResource {
   /** Without a username, the mini program is the item that appears in the list when we link it. */
   private async linkAndLearn(inputs: LinkInputs): Promise<LinkItem> {
     const before = await this.links.listLinks(inputs.officialAccountAppId);
-    const adopted = await this.linkOrAdopt(inputs);
+    await this.linkOrAdopt(inputs);
     const after = await this.links.listLinks(inputs.officialAccountAppId);
     const byAppId = after.find((item) => item.appId === inputs.miniProgramAppId);
     if (byAppId) return byAppId;
+    // Even when the link call ended in 89010/89015, an item that appeared is ours: a retry sees 89010 when the first
+    // attempt invited and its answer was lost. A link adopted from before this run appears nowhere, and is refused.
     const appeared = after.filter((item) => !before.some((old) => old.username === item.username));
-    if (!adopted && appeared.length === 1) return appeared[0];
+    if (appeared.length === 1) return appeared[0];
     throw new WeChatError(
       "WECHAT_BAD_RESPONSE",
       { call: "link (wxamplink)", account: `official account ${inputs.officialAccountAppId}`, subject: `link to mini program ${inputs.miniProgramAppId}` },
@@ -139,15 +141,13 @@ export class LinkResource {
     );
   }
 
-  /** Returns true when the link already existed (89010 invitation sent, 89015 linked) and is adopted. */
-  private async linkOrAdopt(inputs: LinkInputs): Promise<boolean> {
+  /** Invites the mini program; a link that already exists (89010 invitation sent, 89015 linked) is adopted. */
+  private async linkOrAdopt(inputs: LinkInputs): Promise<void> {
     try {
       await this.links.link(inputs.officialAccountAppId, inputs.miniProgramAppId, inputs.notifyUsers, inputs.showProfile);
-      return false;
     } catch (error) {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
       this.warn(`${describe(inputs)}: ${error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent"}; adopting it`);
-      return true;
     }
   }
 

@@ -52,7 +52,12 @@ function current(): State {
 
 function providers(): Providers {
   const { loaded, providers } = current();
-  if (!loaded.ok || !providers) throw new Error(`pulumi-wechat is not configured correctly:\n- ${(loaded as { problems: string[] }).problems.join("\n- ")}`);
+  if (!loaded.ok || !providers) {
+    const error = new Error(`pulumi-wechat is not configured correctly:\n- ${(loaded as { problems: string[] }).problems.join("\n- ")}`);
+    // The provider host prints `${error}: ${error.stack}` for a failed read or delete; the message says everything.
+    error.stack = "";
+    throw error;
+  }
   return providers;
 }
 

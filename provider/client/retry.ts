@@ -30,7 +30,12 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof WeChatError) || n >= policy.maxAttempts) throw error;
+      if (!(error instanceof WeChatError)) throw error;
+      if (n >= policy.maxAttempts) {
+        // Say that the run already retried, so nobody reads a transient failure as a first attempt.
+        if (n > 1 && (isTransient(error) || error.errcode === ErrCode.MinuteQuotaReached)) error.message += `; gave up after ${n} attempts (wechat:maxAttempts)`;
+        throw error;
+      }
       if (error.errcode === ErrCode.MinuteQuotaReached) {
         const untilNextMinute = 60_000 - (Date.now() % 60_000) + 250;
         if (waitedForQuotaMs + untilNextMinute > policy.minuteQuotaWaitMs) throw error;

@@ -33,7 +33,8 @@ export class Transport {
   }
 
   async send(req: WeChatRequest, context: CallContext): Promise<WeChatResponse> {
-    const url = new URL(req.url, this.options.endpoint);
+    // Paths are appended to the endpoint as text: `new URL(path, endpoint)` would drop a gateway's path prefix.
+    const url = new URL(/^https?:\/\//i.test(req.url) ? req.url : `${this.options.endpoint}${req.url}`);
     for (const [key, value] of Object.entries(req.query ?? {})) url.searchParams.set(key, value);
     const printable = redactUrl(url.toString());
 
@@ -97,7 +98,9 @@ function networkError(error: unknown, context: CallContext, printable: string, t
     error instanceof undiciErrors.BodyTimeoutError ||
     (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
   if (timedOut) return new WeChatError("WECHAT_TIMEOUT", context, `no answer from ${printable} within ${timeoutMs} ms`);
-  const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = code === undefined || message.includes(code) ? message : `${message} (${code})`;
   // The cause is kept out of the error on purpose: undici's errors can carry the request URL, token included.
   return new WeChatError("WECHAT_NETWORK_ERROR", context, `could not reach ${printable}: ${redactUrl(reason)}`);
 }

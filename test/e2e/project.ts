@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { checkDrift } from "../../cli/drift";
@@ -92,4 +93,79 @@ export function thirdPartyConfig(): Record<string, string> {
     "wechat:componentVerifyTicket": seed.component.verifyTicket,
     "wechat:authorizerRefreshTokens": JSON.stringify(refreshTokens()),
   };
+}
+
+/** A `pulumi` command left running, so that a test can kill it part-way, as a CI runner killing a job does. */
+export interface RunningCommand {
+  /** Resolves when the command ends, however it ends. */
+  result: Promise<Result>;
+  /** SIGKILL to the command and every process it started, then waits for it to end. */
+  kill(): Promise<Result>;
+}
+
+export function startPulumi(project: Project, args: string[]): RunningCommand {
+  const child = spawn("pulumi", [...args, "--non-interactive", "--stack", "test"], { cwd: project.dir, env: project.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const result = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+  });
+  return {
+    result,
+    kill: () => {
+      // Pulumi starts its language host and provider plugins in process groups of their own, so the whole tree is
+      // collected first and killed at once, as a CI runner does when it stops a job.
+      for (const pid of [child.pid!, ...descendants(child.pid!)]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+        }
+      }
+      return result;
+    },
+  };
+}
+
+/** The processes below `root`, from the parent ids in /proc (Linux). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces: state, then the parent id.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid !== parent) continue;
+      queue.push(pid);
+      found.push(pid);
+    }
+  }
+  return found;
+}
+
+/** Polls `condition` every `intervalMs` until it holds; fails after `timeoutMs`. */
+export async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Settings that are not secrets, in plaintext: Pulumi masks every occurrence of a secret's value in its output, "500" included. */
+export async function setPlainConfig(project: Project, values: Record<string, string>): Promise<void> {
+  await project.must(["config", "set-all", ...Object.entries(values).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`])]);
 }
