@@ -58,7 +58,7 @@ async function pendingOperations(project: Project): Promise<unknown[]> {
 
 describe("pulumi up or destroy killed part-way (SIGKILL to the CLI and every process it started)", () => {
   it.each([
-    ["before the first application, with every apply in flight", 0],
+    ["before any application acted, the first ones in flight", 0],
     ["with half of the plugins applied for and the rest in flight", 10],
   ])("killed %s: after cancel and refresh --clear-pending-creates, the next up converges with nothing twice and nothing orphaned", async (_when, first) => {
     await holdAfter("/wxa/plugin", "apply", first);
