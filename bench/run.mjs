@@ -1,0 +1,233 @@
+// `npm run bench`: how many WeChat calls pulumi-wechat makes, and how much time it adds to the Pulumi engine's own.
+//
+// For each size it generates a world (an emulator seed and a program of P plugins over M mini programs and L links
+// over K official accounts), starts the emulator with a simulated latency per call, and runs `pulumi up`, a
+// no-change `pulumi up`, `pulumi preview --refresh` and `pulumi destroy` on two programs in turn: one with
+// pulumi-wechat's resources, and a baseline with as many dynamic resources whose provider does nothing. It prints a
+// Markdown table per size: calls by kind beside the minimum, wall time beside the baseline's, and the provider
+// process's peak memory. Progress goes to stderr, the tables to stdout.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { ensurePulumi, repoRoot } from "../scripts/pulumi-env.mjs";
+import { minimumCalls, summarizeCalls } from "./calls.mjs";
+import { startConnectionCounter } from "./connections.mjs";
+import { Project, createWorkspace } from "./projects.mjs";
+import { growthTable, legend, sizeTable } from "./table.mjs";
+import { generateWorld } from "./world.mjs";
+
+const require = createRequire(import.meta.url);
+
+const usage = `Usage: npm run bench -- [options]
+
+  --plugins P             MiniProgramPlugin resources                          (default 200)
+  --mini-programs M       mini programs the plugins are spread over            (default 20)
+  --links L               OfficialAccountLink resources                        (default 20)
+  --official-accounts K   official accounts the links are spread over          (default 4)
+  --latency MS            simulated latency of every WeChat call               (default 50)
+  --sizes P1,P2,...       several plugin counts in one run, e.g. 50,200,800, with M, L and K as given
+  --repeat N              rounds of the four steps; times are medians, calls and memory the worst (default 3)
+  --order ORDER           grouped: resources declared account by account; interleaved: round-robin
+                          over the accounts                                    (default grouped)
+  --parallel N            the engine's --parallel for up, preview and destroy  (default: the CLI's, 4 x cores)
+  --usernames             give every link miniProgramUsername, so no api_get_authorizer_info lookups
+  --quick                 a small smoke run: P=20, M=4, L=4, K=2
+  --keep                  keep the temporary workspace and print its path
+`;
+
+const steps = [
+  { key: "up", title: "`up` (create)", args: ["up", "--yes", "--skip-preview"], target: 1.5 },
+  { key: "noChange", title: "no-change `up`", args: ["up", "--yes", "--skip-preview", "--expect-no-changes"], target: 1.3 },
+  { key: "refresh", title: "`preview --refresh`", args: ["preview", "--refresh", "--expect-no-changes"], target: 1.3 },
+  { key: "destroy", title: "`destroy`", args: ["destroy", "--yes", "--skip-preview"] },
+];
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      plugins: { type: "string", default: "200" },
+      "mini-programs": { type: "string", default: "20" },
+      links: { type: "string", default: "20" },
+      "official-accounts": { type: "string", default: "4" },
+      latency: { type: "string", default: "50" },
+      sizes: { type: "string" },
+      parallel: { type: "string" },
+      repeat: { type: "string", default: "3" },
+      order: { type: "string", default: "grouped" },
+      usernames: { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  const whole = (name, value, min) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${value}`);
+    return n;
+  };
+  const base = values.quick
+    ? { plugins: 20, miniPrograms: 4, links: 4, officialAccounts: 2 }
+    : {
+        plugins: whole("plugins", values.plugins, 0),
+        miniPrograms: whole("mini-programs", values["mini-programs"], 1),
+        links: whole("links", values.links, 0),
+        officialAccounts: whole("official-accounts", values["official-accounts"], 1),
+      };
+  const common = { latency: whole("latency", values.latency, 0), usernames: values.usernames, order: values.order };
+  const pluginCounts = values.sizes ? values.sizes.split(",").map((p) => whole("sizes", p.trim(), 0)) : [base.plugins];
+  return {
+    sizes: pluginCounts.map((plugins) => ({ ...base, ...common, plugins })),
+    parallel: values.parallel === undefined ? undefined : whole("parallel", values.parallel, 1),
+    repeat: whole("repeat", values.repeat, 1),
+    keep: values.keep,
+  };
+}
+
+const say = (text) => process.stderr.write(`bench: ${text}\n`);
+
+async function control(url, method, path) {
+  const response = await fetch(`${url}/__emulator/${path}`, { method });
+  if (!response.ok) throw new Error(`${method} /__emulator/${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function runSize(workspace, size, parallel, repeat) {
+  const { startEmulator } = require("../dist/emulator/index.js");
+  const world = generateWorld(size);
+  const emulator = await startEmulator({ seed: world.seed, latencyMs: size.latency, port: 0 });
+  const counter = await startConnectionCounter(emulator.url);
+  const label = `P${size.plugins}-M${size.miniPrograms}-L${size.links}-K${size.officialAccounts}`;
+  const wechat = new Project(workspace, `wechat-${label}`, "wechat");
+  const baseline = new Project(workspace, `baseline-${label}`, "baseline");
+  try {
+    await wechat.init(world.spec, { "wechat:endpoint": counter.url, ...world.config });
+    await baseline.init(world.spec);
+    const parallelArgs = parallel ? ["--parallel", String(parallel)] : [];
+    const samples = Object.fromEntries(steps.map((step) => [step.key, []]));
+    for (let round = 1; round <= repeat; round++) {
+      for (const step of steps) {
+        // The baseline runs first, then pulumi-wechat, step by step, so that both see the machine in the same state.
+        const base = await baseline.must([...step.args, ...parallelArgs]);
+        await control(emulator.url, "DELETE", "calls");
+        counter.take();
+        const ours = await wechat.must([...step.args, ...parallelArgs]);
+        const calls = summarizeCalls(await control(emulator.url, "GET", "calls"), size.latency);
+        samples[step.key].push({ wechat: ours, baseline: base, calls, connections: counter.take() });
+        say(
+          `${label} round ${round}/${repeat} ${step.key}: pulumi-wechat ${ours.seconds.toFixed(1)} s, baseline ${base.seconds.toFixed(1)} s, ` +
+            `${calls.total} calls, provider peak ${ours.provider.peakRssMb.toFixed(0)} MB`,
+        );
+        await checkWorld(emulator.url, step.key, size);
+      }
+    }
+    const results = Object.fromEntries(steps.map((step) => [step.key, { ...aggregate(samples[step.key]), minimum: minimumCalls(step.key, world.counts) }]));
+    return { size, repeat, results };
+  } finally {
+    await wechat.remove();
+    await baseline.remove();
+    await counter.close();
+    await emulator.close();
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const most = (values) => Math.max(...values);
+
+/**
+ * One figure per step from its rounds: the median wall time and CPU time (the machine's noise), and the worst
+ * of everything the targets bound from above (calls of each kind, peak memory, processes, connections).
+ */
+function aggregate(samples) {
+  const run = (program) => ({
+    seconds: median(samples.map((s) => s[program].seconds)),
+    provider: {
+      peakRssMb: most(samples.map((s) => s[program].provider.peakRssMb)),
+      cpuSeconds: median(samples.map((s) => s[program].provider.cpuSeconds)),
+      processes: most(samples.map((s) => s[program].provider.processes)),
+    },
+  });
+  const kinds = Object.keys(samples[0].calls.byKind);
+  return {
+    wechat: run("wechat"),
+    baseline: run("baseline"),
+    calls: {
+      byKind: Object.fromEntries(kinds.map((kind) => [kind, most(samples.map((s) => s.calls.byKind[kind]))])),
+      total: most(samples.map((s) => s.calls.total)),
+      failed: most(samples.map((s) => s.calls.failed)),
+      maxTokensPerAccount: most(samples.map((s) => s.calls.maxTokensPerAccount)),
+      spanSeconds: median(samples.map((s) => s.calls.spanSeconds)),
+    },
+    connections: most(samples.map((s) => s.connections)),
+  };
+}
+
+/** The emulator must hold exactly what the program declares after `up`, and nothing after `destroy`. */
+async function checkWorld(url, step, size) {
+  const { bindings, links } = await control(url, "GET", "state");
+  const expected = step === "destroy" ? { bindings: 0, links: 0 } : { bindings: size.plugins, links: size.links };
+  if (bindings.length !== expected.bindings || links.length !== expected.links) {
+    throw new Error(`after ${step} the emulator holds ${bindings.length} plugins and ${links.length} links; expected ${expected.bindings} and ${expected.links}`);
+  }
+}
+
+/** The provider code measured: the checkout's commit, and whether provider/ had uncommitted changes. */
+function revision() {
+  const git = (...args) => execFileSync("git", ["--no-optional-locks", ...args], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  try {
+    const dirty = git("status", "--porcelain", "--", "provider") !== "";
+    return `commit ${git("rev-parse", "--short", "HEAD")}${dirty ? " with uncommitted changes in provider/" : ""}`;
+  } catch {
+    return "not a git checkout";
+  }
+}
+
+function machine(parallel, loadAtStart, measured) {
+  const cpu = cpus();
+  const pulumiVersion = JSON.parse(readFileSync(`${repoRoot}/node_modules/@pulumi/pulumi/package.json`, "utf8")).version;
+  return [
+    `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${platform()} ${release()}`,
+    `- pulumi-wechat ${measured}; Node ${process.versions.node}, Pulumi CLI and @pulumi/pulumi ${pulumiVersion}, engine parallelism ${parallel ?? `${4 * cpu.length} (the CLI's default, 4 × cores)`}`,
+    `- Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${formatLoad()} (other work on the machine skews the times)`,
+  ].join("\n");
+}
+
+const formatLoad = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(", ");
+
+async function main() {
+  const started = performance.now();
+  const loadAtStart = formatLoad();
+  const measured = revision();
+  const { sizes, parallel, repeat, keep } = options();
+  say("checking the Pulumi CLI");
+  ensurePulumi();
+  say("packing pulumi-wechat and installing it into a temporary workspace");
+  const workspace = createWorkspace();
+  const runs = [];
+  try {
+    for (const size of sizes) runs.push(await runSize(workspace.dir, size, parallel, repeat));
+  } finally {
+    if (keep) say(`workspace kept at ${workspace.dir}`);
+    else workspace.remove();
+  }
+  const minutes = (performance.now() - started) / 60_000;
+  const out = [machine(parallel, loadAtStart, measured), `- Benchmark wall time, set-up included: ${minutes.toFixed(1)} min`, ""];
+  for (const run of runs) out.push(sizeTable(run, steps), "");
+  if (runs.length > 1) out.push("### Growth with size", "", growthTable(runs, steps), "");
+  out.push(legend, "");
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.message}\n`);
+  process.exit(1);
+});
