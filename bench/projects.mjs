@@ -74,11 +74,11 @@ export function createWorkspace() {
 
 /** One program's project and stack; `run` times a Pulumi command and watches its provider process. */
 export class Project {
-  constructor(workspace, name, kind) {
+  constructor(workspace, name, kind, extraEnv = {}) {
     this.name = name;
     this.dir = join(workspace, "projects", name);
     mkdirSync(this.dir, { recursive: true });
-    this.env = pulumiEnv({ stateDir: join(workspace, ".pulumi"), passphrase });
+    this.env = pulumiEnv({ stateDir: join(workspace, ".pulumi"), passphrase, extra: extraEnv });
     writeFileSync(join(this.dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
     writeFileSync(join(this.dir, "index.js"), kind === "wechat" ? wechatProgram : baselineProgram);
   }

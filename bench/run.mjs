@@ -33,6 +33,8 @@ const usage = `Usage: npm run bench -- [options]
   --order ORDER           grouped: resources declared account by account; interleaved: round-robin
                           over the accounts                                    (default grouped)
   --parallel N            the engine's --parallel for up, preview and destroy  (default: the CLI's, 4 x cores)
+  --skip-checkpoints      run both programs with PULUMI_SKIP_CHECKPOINTS=true: the engine without the
+                          local backend's rewrite of the whole state after every step
   --usernames             give every link miniProgramUsername, so no api_get_authorizer_info lookups
   --quick                 a small smoke run: P=20, M=4, L=4, K=2
   --keep                  keep the temporary workspace and print its path
@@ -58,6 +60,7 @@ function options() {
       repeat: { type: "string", default: "3" },
       order: { type: "string", default: "grouped" },
       usernames: { type: "boolean", default: false },
+      "skip-checkpoints": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -80,7 +83,12 @@ function options() {
         links: whole("links", values.links, 0),
         officialAccounts: whole("official-accounts", values["official-accounts"], 1),
       };
-  const common = { latency: whole("latency", values.latency, 0), usernames: values.usernames, order: values.order };
+  const common = {
+    latency: whole("latency", values.latency, 0),
+    usernames: values.usernames,
+    order: values.order,
+    skipCheckpoints: values["skip-checkpoints"],
+  };
   const pluginCounts = values.sizes ? values.sizes.split(",").map((p) => whole("sizes", p.trim(), 0)) : [base.plugins];
   return {
     sizes: pluginCounts.map((plugins) => ({ ...base, ...common, plugins })),
@@ -104,8 +112,9 @@ async function runSize(workspace, size, parallel, repeat) {
   const emulator = await startEmulator({ seed: world.seed, latencyMs: size.latency, port: 0 });
   const counter = await startConnectionCounter(emulator.url);
   const label = `P${size.plugins}-M${size.miniPrograms}-L${size.links}-K${size.officialAccounts}`;
-  const wechat = new Project(workspace, `wechat-${label}`, "wechat");
-  const baseline = new Project(workspace, `baseline-${label}`, "baseline");
+  const env = size.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+  const wechat = new Project(workspace, `wechat-${label}`, "wechat", env);
+  const baseline = new Project(workspace, `baseline-${label}`, "baseline", env);
   try {
     await wechat.init(world.spec, { "wechat:endpoint": counter.url, ...world.config });
     await baseline.init(world.spec);

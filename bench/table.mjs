@@ -17,7 +17,7 @@ export function sizeTable(run, steps) {
   const { size, repeat, results } = run;
   const lines = [];
   lines.push(
-    `### P=${size.plugins} plugins on M=${size.miniPrograms} mini programs, L=${size.links} links on K=${size.officialAccounts} official accounts, ${size.latency} ms per WeChat call, ${size.order}${size.usernames ? ", usernames given" : ""}`,
+    `### P=${size.plugins} plugins on M=${size.miniPrograms} mini programs, L=${size.links} links on K=${size.officialAccounts} official accounts, ${size.latency} ms per WeChat call, ${size.order}${size.usernames ? ", usernames given" : ""}${size.skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS" : ""}`,
     "",
   );
   lines.push(row(["", ...steps.map((step) => step.title)]));
