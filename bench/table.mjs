@@ -48,16 +48,18 @@ export function sizeTable(run, steps) {
 }
 
 /** What the minimums and the other rows mean, printed once under the tables. */
-export const legend = [
-  "Minimums: the platform token once and one `api_authorizer_token` per account the step touches; a refresh one list per",
-  "account (M plugin lists, K link lists); creates one apply per plugin and one link per link, plus one",
-  "`api_get_authorizer_info` per linked mini program when the program gives no miniProgramUsername, and at least one list",
-  "per account after its writes to learn the status WeChat gave (a lower bound: only creates of one account that overlap",
-  "can share it); destroy one unbind per plugin, one unlink per link and one link list per official account (unlink answers",
-  "\"already gone\" with the same 40097 as any bad argument). A figure above its minimum is in bold. Wall time: the whole",
-  "`pulumi` command. Baseline: a program with the same resources, inputs and output properties whose dynamic provider",
-  "answers at once without any network. Peak RSS: the provider process's VmHWM (the kernel's high-water mark).",
-].join("\n");
+export const legend = `Minimums: the platform token once and one \`api_authorizer_token\` per account the step touches. A refresh: one list
+per account (M plugin lists, K link lists). Creates: one apply per plugin and one link per link; one
+\`api_get_authorizer_info\` per linked mini program when the program gives no miniProgramUsername (WeChat's link list
+names mini programs only by their original id); and at least one list per account after its writes, to learn the
+status WeChat gave (a lower bound: only creates of one account that overlap in time can share it). Destroy: one unbind
+per plugin, one unlink per link, and one link list per official account (an unlink of a link that is already gone
+fails with 40097, the code of any bad argument, so the list tells "gone" from a failure). A figure above its minimum
+is in bold. Wall time: the whole \`pulumi\` command; baseline: a program with the same resources, inputs and output
+properties whose dynamic provider answers at once without any network. WeChat busy: from the first call's arrival to
+the last answer. Peak RSS: the provider process's VmHWM, the kernel's high-water mark. Processes: dynamic-provider
+processes the command started (the engine starts two for \`preview --refresh\`, in both programs; one token per
+account shows that the reads all ran in one of them). TCP connections: opened to the emulator during the step.`;
 
 export function growthTable(runs, steps) {
   const lines = [];
