@@ -105,7 +105,8 @@ export class LinkResource {
   }
 
   async delete(_id: string, props: LinkOutputs): Promise<void> {
-    const item = await this.find(props, props.username);
+    // Only this link's own unlink changes its item, and it comes after: the list read for the other deletes serves.
+    const item = await this.find(props, props.username, await this.links.recentLinks(props.officialAccountAppId));
     if (!item) return;
     try {
       await this.links.unlink(props.officialAccountAppId, props.miniProgramAppId);
@@ -151,8 +152,12 @@ export class LinkResource {
     }
   }
 
-  private async find(link: Pick<LinkInputs, "officialAccountAppId" | "miniProgramAppId" | "miniProgramUsername">, learned: string | undefined): Promise<LinkItem | undefined> {
-    const items = await this.links.listLinks(link.officialAccountAppId);
+  private async find(
+    link: Pick<LinkInputs, "officialAccountAppId" | "miniProgramAppId" | "miniProgramUsername">,
+    learned: string | undefined,
+    items?: LinkItem[],
+  ): Promise<LinkItem | undefined> {
+    items ??= await this.links.listLinks(link.officialAccountAppId);
     const byAppId = items.find((item) => item.appId === link.miniProgramAppId);
     if (byAppId) return byAppId;
     const username = link.miniProgramUsername ?? (learned || (await this.links.authorizerUsername(link.miniProgramAppId)));

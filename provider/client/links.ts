@@ -44,6 +44,11 @@ export class LinksApi {
     return this.lists.get(officialAccountAppId);
   }
 
+  /** The account's list as last read in this run, even if links or unlinks followed: see `SharedReads.recent`. */
+  recentLinks(officialAccountAppId: string): Promise<LinkItem[]> {
+    return this.lists.recent(officialAccountAppId);
+  }
+
   /**
    * The mini program's original id (gh_…), from the third-party platform's api_get_authorizer_info; undefined
    * when no platform is configured. Asked once per mini program per run.

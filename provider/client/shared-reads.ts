@@ -6,6 +6,8 @@
  */
 export class SharedReads<T> {
   private readonly answers = new Map<string, Promise<T>>();
+  /** The last read of each account, kept across writes: see `recent`. */
+  private readonly lastRead = new Map<string, Promise<T>>();
   private readonly writes = new Map<string, Set<Promise<unknown>>>();
 
   constructor(private readonly fetch: (key: string) => Promise<T>) {}
@@ -18,12 +20,23 @@ export class SharedReads<T> {
     if (!answer) {
       answer = this.fetch(key);
       this.answers.set(key, answer);
+      this.lastRead.set(key, answer);
       // A failed read is not remembered: the next reader tries again.
       answer.catch(() => {
         if (this.answers.get(key) === answer) this.answers.delete(key);
+        if (this.lastRead.get(key) === answer) this.lastRead.delete(key);
       });
     }
     return answer;
+  }
+
+  /**
+   * The account's list as last read in this run, even if writes followed it. Enough for a caller that looks only at
+   * an item no write of this run has touched: a destroy's deletes then share one list per account, where `get`
+   * would read again after every unlink.
+   */
+  recent(key: string): Promise<T> {
+    return this.lastRead.get(key) ?? this.get(key);
   }
 
   /** Runs a write to the account; whatever it does, the account's list must be fetched again afterwards. */

@@ -53,6 +53,21 @@ describe("one list call per account per run", () => {
     expect(c["/wxa/plugin#list"]).toBe(1);
   });
 
+  it("shares one link list between the deletes of one official account, even one after another", async () => {
+    const setup = providersFor(emulator.url);
+    const mps = [seed.coffee, seed.bakery, seed.books];
+    const created = [];
+    for (const mp of mps) created.push(await setup.link.create({ officialAccountAppId: seed.officialAccount, miniProgramAppId: mp, notifyUsers: false, showProfile: false }));
+    await emulator.clearCalls();
+
+    const { link } = providersFor(emulator.url); // a fresh run, as `pulumi destroy` is
+    for (const { id, outs } of created) await link.delete(id, outs as never);
+    const c = await counts();
+    expect(c["/cgi-bin/wxopen/wxampunlink"]).toBe(3);
+    expect(c["/cgi-bin/wxopen/wxamplinkget"]).toBe(1);
+    expect((await providersFor(emulator.url).link.read(created[2].id, created[2].outs)).id).toBe("");
+  });
+
   it("lists again after a write to the same account", async () => {
     const { plugin } = providersFor(emulator.url);
     await plugin.read(`${seed.coffee}/${seed.liveChat}`, {});
