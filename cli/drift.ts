@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 
 /**
- * `pulumi-wechat-drift --stack <name> [--cwd <dir>]`: does WeChat still match the program?
+ * `pulumi-wechat-drift --stack <name> [--cwd <dir>] [--parallel <n>]`: does WeChat still match the program?
  * Runs `pulumi preview --refresh --expect-no-changes --json` and prints one line per resource that differs.
  * Exit codes: 0 no drift, 2 drift found, 1 the check itself failed (the CLI's own message is printed).
  * It decides from the preview's JSON, not the CLI's exit code, which differs between CLI versions (7 vs 255).
@@ -86,10 +86,16 @@ export interface DriftOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   pulumi?: string;
+  /**
+   * The engine's --parallel. A refresh waits on WeChat account by account when more resources of one account than
+   * this are declared together; raising it lets the reads of several accounts overlap (README, Performance).
+   */
+  parallel?: number;
 }
 
 export async function checkDrift(options: DriftOptions): Promise<{ code: number; output: string }> {
   const args = ["preview", "--refresh", "--expect-no-changes", "--json", "--non-interactive", "--stack", options.stack];
+  if (options.parallel !== undefined) args.push("--parallel", String(options.parallel));
   const child = spawn(options.pulumi ?? "pulumi", args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -114,12 +120,17 @@ export async function checkDrift(options: DriftOptions): Promise<{ code: number;
   return { code: exitCodes.clean, output: `no drift: WeChat matches stack ${options.stack}` };
 }
 
-function parseArgs(argv: string[]): DriftOptions | undefined {
+/** The command line's options, or undefined when it is not a valid one (the usage is printed). */
+export function parseArgs(argv: string[]): DriftOptions | undefined {
   const options: Partial<DriftOptions> = {};
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--stack" || argv[i] === "-s") options.stack = argv[++i];
     else if (argv[i] === "--cwd" || argv[i] === "-C") options.cwd = argv[++i];
-    else return undefined;
+    else if (argv[i] === "--parallel" || argv[i] === "-p") {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) return undefined;
+      options.parallel = n;
+    } else return undefined;
   }
   return options.stack ? (options as DriftOptions) : undefined;
 }
@@ -127,7 +138,7 @@ function parseArgs(argv: string[]): DriftOptions | undefined {
 if (require.main === module) {
   const options = parseArgs(process.argv.slice(2));
   if (!options) {
-    process.stderr.write("usage: pulumi-wechat-drift --stack <name> [--cwd <project dir>]\n");
+    process.stderr.write("usage: pulumi-wechat-drift --stack <name> [--cwd <project dir>] [--parallel <n>]\n");
     process.exit(exitCodes.failed);
   }
   checkDrift(options).then(

@@ -73,8 +73,8 @@ export class Project {
   up = (...extra: string[]) => this.must(["up", "--yes", "--skip-preview", ...extra]);
   destroy = () => this.must(["destroy", "--yes", "--skip-preview"]);
 
-  drift() {
-    return checkDrift({ stack: "test", cwd: this.dir, env: this.env });
+  drift(parallel?: number) {
+    return checkDrift({ stack: "test", cwd: this.dir, env: this.env, parallel });
   }
 
   async exportState(): Promise<string> {
