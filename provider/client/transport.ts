@@ -1,5 +1,11 @@
-import { Agent, errors as undiciErrors, request } from "undici";
+import type * as Undici from "undici";
 import { CallContext, WeChatError, redactUrl } from "./errors";
+
+let undiciModule: typeof Undici | undefined;
+/** undici is loaded by the first call (about 60 ms): a provider process that makes none, as in a no-change `up`, skips it. */
+function undici(): typeof Undici {
+  return (undiciModule ??= require("undici") as typeof Undici);
+}
 
 export interface WeChatRequest {
   method: "GET" | "POST";
@@ -21,15 +27,17 @@ export interface TransportOptions {
  * the time-out, JSON in and out, and the reading of `errcode`; it never retries and never logs a token.
  */
 export class Transport {
-  private readonly agent: Agent;
+  private agentInstance?: Undici.Agent;
 
-  constructor(private readonly options: TransportOptions) {
-    this.agent = new Agent({
+  constructor(private readonly options: TransportOptions) {}
+
+  private get agent(): Undici.Agent {
+    return (this.agentInstance ??= new (undici().Agent)({
       keepAliveTimeout: 30_000,
       connections: 16,
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-    });
+      headersTimeout: this.options.requestTimeoutMs,
+      bodyTimeout: this.options.requestTimeoutMs,
+    }));
   }
 
   async send(req: WeChatRequest, context: CallContext): Promise<WeChatResponse> {
@@ -41,7 +49,7 @@ export class Transport {
     let status: number;
     let text: string;
     try {
-      const response = await request(url, {
+      const response = await undici().request(url, {
         method: req.method,
         dispatcher: this.agent,
         headers: req.body === undefined ? {} : { "content-type": "application/json" },
@@ -71,8 +79,8 @@ export class Transport {
     return body;
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await this.agentInstance?.close();
   }
 }
 
@@ -93,9 +101,10 @@ function readErrcode(value: unknown): number | undefined {
 }
 
 function networkError(error: unknown, context: CallContext, printable: string, timeoutMs: number): WeChatError {
+  const { errors } = undici();
   const timedOut =
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
     (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
   if (timedOut) return new WeChatError("WECHAT_TIMEOUT", context, `no answer from ${printable} within ${timeoutMs} ms`);
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
