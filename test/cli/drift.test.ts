@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseArgs, report } from "../../cli/drift";
+import { parseArgs, previewArgs, report } from "../../cli/drift";
 
 describe("pulumi-wechat-drift's command line", () => {
   it("takes the stack, the project directory and the engine's parallelism", () => {
@@ -11,6 +11,12 @@ describe("pulumi-wechat-drift's command line", () => {
     expect(parseArgs(["--cwd", "infra"])).toBeUndefined();
     for (const n of ["0", "-1", "2.5", "many"]) expect(parseArgs(["--stack", "prod", "--parallel", n])).toBeUndefined();
     expect(parseArgs(["--stack", "prod", "--refresh"])).toBeUndefined();
+  });
+
+  it("runs a read-only preview of the stack with the engine's parallelism at 32 unless told otherwise", () => {
+    const preview = ["preview", "--refresh", "--expect-no-changes", "--json", "--non-interactive", "--stack", "prod"];
+    expect(previewArgs(parseArgs(["--stack", "prod"])!)).toEqual([...preview, "--parallel", "32"]);
+    expect(previewArgs(parseArgs(["--stack", "prod", "-p", "8"])!)).toEqual([...preview, "--parallel", "8"]);
   });
 });
 
