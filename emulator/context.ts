@@ -13,10 +13,17 @@ export interface EmulatorContext {
   persistence: Persistence;
   /** Added to every WeChat answer, to look like a real network. */
   latencyMs: number;
+  /**
+   * Counts resets. A call still waiting out its latency or delay when a reset comes belongs to the world before it:
+   * it is dropped unanswered, neither acting on the new world nor entering its call log, so a test that resets
+   * between cases never sees the calls of the case before (a killed run's held calls, say).
+   */
+  resets: number;
 }
 
 /** Back to the seed: no bindings, links or tokens, no faults, an empty call log and the machine's time. */
 export async function reset(context: EmulatorContext): Promise<void> {
+  context.resets++;
   context.world.clear();
   context.clock.offsetMs = 0;
   context.faults.clear();

@@ -41,7 +41,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const world = new World(loadSeed(options.seed ?? defaultSeed));
   const clock = new Clock();
   const persistence = options.stateFile ? await StateFile.open(options.stateFile, world, clock) : inMemory;
-  const context: EmulatorContext = { world, clock, faults: new Faults(), calls: new CallLog(), persistence, latencyMs };
+  const context: EmulatorContext = { world, clock, faults: new Faults(), calls: new CallLog(), persistence, latencyMs, resets: 0 };
 
   const server = createEmulatorServer(context);
   await new Promise<void>((resolve, reject) => {

@@ -82,8 +82,13 @@ async function serveWeChat(
   const action = CallLog.actionOf(path, body ?? {});
   const appId = requesterOf(world, path, url.searchParams, body ?? {});
   const fault = faults.take(path, action, appId);
+  const resets = context.resets;
   const delayMs = context.latencyMs + (fault?.delayMs ?? 0);
   if (delayMs > 0) await sleep(delayMs);
+  if (context.resets !== resets) {
+    request.socket.destroy();
+    return;
+  }
 
   const record = (errcode: number | null, httpStatus: number | null): void =>
     calls.record({

@@ -53,6 +53,16 @@ describe("health, state and reset", () => {
     expectOk(await list());
   });
 
+  it("drops a call still in flight at a reset: it neither acts on the new world nor enters its call log", async () => {
+    await addFault({ path: "/wxa/plugin", action: "apply", delayMs: 300, times: 1 });
+    const held = apply();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await h.control("POST", "reset")).status).toBe(200);
+    await expect(held).rejects.toThrow();
+    expect((await h.state()).bindings).toEqual([]);
+    expect((await h.control("GET", "calls")).body.calls).toEqual([]);
+  });
+
   it("answers 404 for unknown control paths and 405 for a wrong method", async () => {
     expect((await h.control("GET", "nothing")).status).toBe(404);
     expect((await h.control("GET", "reset")).status).toBe(405);
