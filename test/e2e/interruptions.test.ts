@@ -11,7 +11,7 @@ import { Project, startPulumi, until, type Result } from "./project";
 
 /*
  * A CI job killed in the middle of `pulumi up` or `destroy`, and WeChat (the emulator) restarting under a run. The
- * recovery tested is the one docs/failure-behaviour.md gives: empty backend sidecars removed, `pulumi cancel`, then
+ * recovery tested is the one the README gives (Failure behaviour): empty backend sidecars removed, `pulumi cancel`, then
  * `pulumi refresh --clear-pending-creates`, then the interrupted command again.
  */
 
