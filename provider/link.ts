@@ -40,6 +40,11 @@ const statuses: Record<number, LinkStatus> = { 1: "linked", 2: "pendingMiniProgr
 export class LinkResource {
   /** Creates that must learn the username from the item that appears run one at a time per official account. */
   private readonly learning = new Map<string, Promise<unknown>>();
+  /**
+   * Links whose unlink this run asked for while they were linked, with their usernames: WeChat keeps them, linked,
+   * until the official account's admin confirms. A replacement (a changed showProfile) that links one again meets 89015.
+   */
+  private readonly unlinksAwaitingAdmin = new Map<string, string>();
 
   constructor(
     private readonly links: LinksApi,
@@ -111,10 +116,14 @@ export class LinkResource {
     try {
       await this.links.unlink(props.officialAccountAppId, props.miniProgramAppId);
     } catch (error) {
-      if (isWeChatError(error, ErrCode.UnlinkAlreadyRequested)) return;
-      throw error;
+      if (!isWeChatError(error, ErrCode.UnlinkAlreadyRequested)) throw error;
+      this.unlinksAwaitingAdmin.set(key(props), item.username);
+      return;
     }
-    if (item.status === 1) this.warn(`${describe(props)}: unlink requested; WeChat removes the link once the official account's admin confirms`);
+    if (item.status === 1) {
+      this.unlinksAwaitingAdmin.set(key(props), item.username);
+      this.warn(`${describe(props)}: unlink requested; WeChat removes the link once the official account's admin confirms`);
+    }
   }
 
   private async linkAndFind(inputs: LinkInputs, username: string): Promise<LinkItem> {
@@ -142,14 +151,38 @@ export class LinkResource {
     );
   }
 
-  /** Invites the mini program; a link that already exists (89010 invitation sent, 89015 linked) is adopted. */
+  /**
+   * Invites the mini program; a link that already exists (89010 invitation sent, 89015 linked) is adopted, except
+   * one this run asked to unlink: it is on its way out, and adopting it would record settings it does not have.
+   */
   private async linkOrAdopt(inputs: LinkInputs): Promise<void> {
     try {
       await this.links.link(inputs.officialAccountAppId, inputs.miniProgramAppId, inputs.notifyUsers, inputs.showProfile);
     } catch (error) {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
+      if (error.errcode === ErrCode.AlreadyLinked && this.unlinksAwaitingAdmin.has(key(inputs))) throw await this.relinkAwaitingAdmin(inputs);
       this.warn(`${describe(inputs)}: ${error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent"}; adopting it`);
     }
+  }
+
+  /**
+   * A relink (a changed showProfile: the only replacement that keeps the id of a linked mini program) whose unlink
+   * waits for the official account's admin. The error carries the link as WeChat still has it, so the state keeps it
+   * with its old showProfile: the next `up` asks for the relink again, where a fresh run would otherwise adopt the
+   * old link as if it had the new setting.
+   */
+  private async relinkAwaitingAdmin(inputs: LinkInputs): Promise<WeChatError> {
+    const error = new WeChatError(
+      "WECHAT_API_ERROR",
+      { call: "link (wxamplink)", account: `official account ${inputs.officialAccountAppId}`, subject: `link to mini program ${inputs.miniProgramAppId}` },
+      "WeChat error 89015: the mini program is still linked, because the unlink that changing showProfile needs waits for the official account's admin. " +
+        "What to do: have the official account's admin confirm the unlink, then run `pulumi up` again, which links it anew",
+      { errcode: ErrCode.AlreadyLinked },
+    );
+    const item = await this.find(inputs, this.unlinksAwaitingAdmin.get(key(inputs))).catch(() => undefined);
+    if (!item) return error;
+    const properties = outputs({ ...inputs, showProfile: !inputs.showProfile }, item);
+    return Object.assign(error, { id: key(inputs), properties, reasons: [error.message] });
   }
 
   private async find(
@@ -190,6 +223,10 @@ export class LinkResource {
     this.learning.set(key, next);
     return next;
   }
+}
+
+function key(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
+  return `${link.officialAccountAppId}/${link.miniProgramAppId}`;
 }
 
 function outputs(inputs: LinkInputs, item: LinkItem): LinkOutputs {

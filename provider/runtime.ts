@@ -73,10 +73,25 @@ async function check(kind: "plugin" | "link", olds: unknown, news: Record<string
   return providers()[kind].check(olds, news);
 }
 
+/**
+ * A create that fails after WeChat acted throws with `id` and `properties`, which the engine records as the
+ * resource's state. The dynamic-provider host adds `__provider` to the outputs of a create that succeeds, not to
+ * these: without it, the next refresh, update or delete of the resource could not load its provider at all.
+ */
+async function create(kind: "plugin" | "link", inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  try {
+    return await providers()[kind].create(inputs as never);
+  } catch (error) {
+    const partial = error as { properties?: Record<string, unknown> };
+    if (partial.properties) partial.properties = { ...partial.properties, __provider: inputs.__provider };
+    throw error;
+  }
+}
+
 export const plugin = {
   check: (olds: unknown, news: Record<string, unknown>) => check("plugin", olds, news),
   diff: (id: string, olds: never, news: never) => providers().plugin.diff(id, olds, news),
-  create: (inputs: never) => providers().plugin.create(inputs),
+  create: (inputs: Record<string, unknown>) => create("plugin", inputs),
   read: (id: string, props: never) => providers().plugin.read(id, props),
   update: (id: string, olds: never, news: never) => providers().plugin.update(id, olds, news),
   delete: (id: string, props: never) => providers().plugin.delete(id, props),
@@ -85,7 +100,7 @@ export const plugin = {
 export const link = {
   check: (olds: unknown, news: Record<string, unknown>) => check("link", olds, news),
   diff: (id: string, olds: never, news: never) => providers().link.diff(id, olds, news),
-  create: (inputs: never) => providers().link.create(inputs),
+  create: (inputs: Record<string, unknown>) => create("link", inputs),
   read: (id: string, props: never) => providers().link.read(id, props),
   update: (id: string, olds: never, news: never) => providers().link.update(id, olds, news),
   delete: (id: string, props: never) => providers().link.delete(id, props),

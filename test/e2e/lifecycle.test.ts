@@ -63,18 +63,37 @@ describe("pulumi up, preview, refresh and destroy on a real program", () => {
 
     const relinked = { ...swapped, links: { coffee: { officialAccountAppId: oa, miniProgramAppId: seed.coffee, showProfile: true } } };
     project.write(relinked);
-    // A linked mini program's unlink waits for the admin: confirm it as soon as it is asked for.
-    const confirming = (async () => {
-      for (let i = 0; i < 200; i++) {
-        const link = (await emulator.state()).links.find((l: any) => l.miniProgramAppId === seed.coffee);
-        if (link?.unlinkPending) return emulator.confirmLink(oa, seed.coffee, "officialAccount");
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    const relink = await project.up();
-    await confirming;
-    expect(relink.stdout).toMatch(/1 replaced/);
-    expect(relink.stdout).toMatch(/unlink requested/);
+    // A linked mini program's unlink waits for the official account's admin: until then the relink cannot happen,
+    // and every `up` says so, with the link kept in the state as WeChat has it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const waiting = await project.run(["up", "--yes", "--skip-preview"]);
+      expect(waiting.code).not.toBe(0);
+      expect(waiting.stdout).toMatch(/WeChat error 89015: the mini program is still linked, because the unlink that changing showProfile needs waits for the official account's admin/);
+      const coffee = (await project.resources()).find((r) => r.urn.endsWith("::coffee"));
+      expect(coffee?.outputs).toMatchObject({ showProfile: false, status: "linked" });
+    }
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    expect((await project.up()).stdout).toMatch(/1 replaced/);
+    expect((await emulator.state()).links).toEqual([expect.objectContaining({ miniProgramAppId: seed.coffee, status: 12, showProfile: true })]);
+    await project.up("--expect-no-changes");
+  });
+
+  it("keeps a plugin whose version failed on create in the state, with its provider, so refresh, a corrected up and destroy work", async () => {
+    const project = await Project.create("partial", emulator.url);
+    const declared = (version: string): Spec => ({ plugins: { chat: { appId: seed.coffee, pluginAppId: seed.liveChat, version } } });
+    project.write(declared("9.9.9"));
+    const failed = await project.run(["up", "--yes", "--skip-preview"]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout).toMatch(/plugin update for mini program wxc0ffee0000000001 \(plugin wx1000000000000002\) failed: WeChat error 89257/);
+    const chat = (await project.resources()).find((r) => r.urn.endsWith("::chat"));
+    expect(chat?.outputs).toMatchObject({ status: "approved", __provider: expect.stringContaining("pulumi-wechat/runtime") });
+
+    await project.must(["refresh", "--yes", "--skip-preview"]);
+    project.write(declared("1.0.0"));
+    expect((await project.up()).stdout).toMatch(/1 updated/);
+    await project.up("--expect-no-changes");
+    await project.destroy();
+    expect((await emulator.state()).bindings).toEqual([]);
   });
 
   it("reports drift for a plugin unbound out of band, a rejected or expired application and a removed link; up --refresh converges", async () => {

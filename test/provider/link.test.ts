@@ -166,6 +166,32 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     expect(await links()).toEqual([]);
   });
 
+  it("relinking a linked mini program for a new showProfile fails with 89015 and what to do while the unlink waits for the admin, keeping the link as WeChat has it, and links anew once confirmed", async () => {
+    const { id, outs } = await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    await emulator.confirmLink(oa, seed.coffee, "miniProgram");
+    const wanted = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: true };
+
+    // Each run is one replacement, delete first: this one, and the next `up` before the admin has answered.
+    let held = outs as LinkOutputs;
+    for (const run of [providersFor(emulator.url), providersFor(emulator.url)]) {
+      await run.link.delete(id, held);
+      const error: any = await run.link.create(wanted).catch((e) => e);
+      expect(error.message).toMatch(
+        /^link \(wxamplink\) for official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\) failed: WeChat error 89015: .*waits for the official account's admin\. What to do: have the official account's admin confirm the unlink, then run `pulumi up` again/,
+      );
+      expect(error).toMatchObject({ id, properties: { showProfile: false, status: "linked", username: "gh_c0ffee000001" } });
+      held = error.properties;
+    }
+    expect(await links()).toEqual([expect.objectContaining({ status: 1, unlinkPending: true, showProfile: false })]);
+
+    await emulator.confirmLink(oa, seed.coffee, "officialAccount");
+    const next = providersFor(emulator.url);
+    await next.link.delete(id, held);
+    expect((await next.link.create(wanted)).outs).toMatchObject({ showProfile: true, status: "pendingOfficialAccountAdmin" });
+    expect(await links()).toEqual([expect.objectContaining({ status: 12, showProfile: true })]);
+  });
+
   it("fails to unlink a mini program shown nearby (89011) with what to do", async () => {
     const { link } = providersFor(emulator.url);
     const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.mall, notifyUsers: false, showProfile: false });
