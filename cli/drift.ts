@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 
 /**
  * `pulumi-wechat-drift --stack <name> [--cwd <dir>] [--parallel <n>]`: does WeChat still match the program?
- * Runs `pulumi preview --refresh --expect-no-changes --json --parallel <n>` and prints one line per resource that differs.
+ * Runs `pulumi preview --refresh --expect-no-changes --json --parallel <n>` and prints one line per resource that
+ * differs.
  * Exit codes: 0 no drift, 2 drift found, 1 the check itself failed (the CLI's own message is printed).
  * It decides from the preview's JSON, not the CLI's exit code, which differs between CLI versions (7 vs 255).
  */

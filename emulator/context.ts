@@ -15,8 +15,8 @@ export interface EmulatorContext {
   latencyMs: number;
   /**
    * Counts resets. A call still waiting out its latency or delay when a reset comes belongs to the world before it:
-   * it is dropped unanswered, neither acting on the new world nor entering its call log, so a test that resets
-   * between cases never sees the calls of the case before (a killed run's held calls, say).
+   * it is dropped unanswered and does not act on the new world; no call that arrived before a reset enters the new
+   * call log. A test that resets between cases never sees the calls of the case before (a killed run's held calls).
    */
   resets: number;
 }

@@ -90,7 +90,9 @@ async function serveWeChat(
     return;
   }
 
-  const record = (errcode: number | null, httpStatus: number | null): void =>
+  // A call that acted before a reset, and is answered after it while its change is written, stays out of the new log.
+  const record = (errcode: number | null, httpStatus: number | null): void => {
+    if (context.resets !== resets) return;
     calls.record({
       at: new Date(clock.now()).toISOString(),
       path,
@@ -100,6 +102,7 @@ async function serveWeChat(
       httpStatus,
       ...(fault === undefined ? {} : { fault: fault.id }),
     });
+  };
 
   if (fault?.dropConnection === "before") {
     record(null, null);

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
 import { WeChatError, isWeChatError } from "./client/errors";
-import { LinkItem, LinksApi } from "./client/links";
+import { LinkItem, LinksApi, linkContext } from "./client/links";
 import { TokenStore } from "./client/tokens";
 import { Field, checkFields, isUnknown, pick } from "./inputs";
 
@@ -91,7 +91,7 @@ export class LinkResource {
     }
     const outs = outputs(inputs, item);
     this.warnIfPending(outs);
-    return { id: `${officialAccountAppId}/${miniProgramAppId}`, outs };
+    return { id: linkId(inputs), outs };
   }
 
   async read(id: string, props: Partial<LinkOutputs>): Promise<pulumi.dynamic.ReadResult> {
@@ -117,11 +117,11 @@ export class LinkResource {
       await this.links.unlink(props.officialAccountAppId, props.miniProgramAppId);
     } catch (error) {
       if (!isWeChatError(error, ErrCode.UnlinkAlreadyRequested)) throw error;
-      this.unlinksAwaitingAdmin.set(key(props), item.username);
+      this.unlinksAwaitingAdmin.set(linkId(props), item.username);
       return;
     }
     if (item.status === 1) {
-      this.unlinksAwaitingAdmin.set(key(props), item.username);
+      this.unlinksAwaitingAdmin.set(linkId(props), item.username);
       this.warn(`${describe(props)}: unlink requested; WeChat removes the link once the official account's admin confirms`);
     }
   }
@@ -146,7 +146,7 @@ export class LinkResource {
     if (appeared.length === 1) return appeared[0];
     throw new WeChatError(
       "WECHAT_BAD_RESPONSE",
-      { call: "link (wxamplink)", account: `official account ${inputs.officialAccountAppId}`, subject: `link to mini program ${inputs.miniProgramAppId}` },
+      linkContext("link (wxamplink)", inputs.officialAccountAppId, inputs.miniProgramAppId),
       "WeChat's link list does not say which item is this mini program. What to do: set miniProgramUsername to its original id (gh_…), or configure the third-party platform so the provider can look it up",
     );
   }
@@ -160,7 +160,7 @@ export class LinkResource {
       await this.links.link(inputs.officialAccountAppId, inputs.miniProgramAppId, inputs.notifyUsers, inputs.showProfile);
     } catch (error) {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
-      if (error.errcode === ErrCode.AlreadyLinked && this.unlinksAwaitingAdmin.has(key(inputs))) throw await this.relinkAwaitingAdmin(inputs);
+      if (error.errcode === ErrCode.AlreadyLinked && this.unlinksAwaitingAdmin.has(linkId(inputs))) throw await this.relinkAwaitingAdmin(inputs);
       this.warn(`${describe(inputs)}: ${error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent"}; adopting it`);
     }
   }
@@ -172,17 +172,14 @@ export class LinkResource {
    * old link as if it had the new setting.
    */
   private async relinkAwaitingAdmin(inputs: LinkInputs): Promise<WeChatError> {
-    const error = new WeChatError(
-      "WECHAT_API_ERROR",
-      { call: "link (wxamplink)", account: `official account ${inputs.officialAccountAppId}`, subject: `link to mini program ${inputs.miniProgramAppId}` },
-      "WeChat error 89015: the mini program is still linked, because the unlink that changing showProfile needs waits for the official account's admin. " +
-        "What to do: have the official account's admin confirm the unlink, then run `pulumi up` again, which links it anew",
-      { errcode: ErrCode.AlreadyLinked },
-    );
-    const item = await this.find(inputs, this.unlinksAwaitingAdmin.get(key(inputs))).catch(() => undefined);
+    const error = WeChatError.api(linkContext("link (wxamplink)", inputs.officialAccountAppId, inputs.miniProgramAppId), ErrCode.AlreadyLinked, {
+      meaning: "the mini program is still linked, because the unlink that changing showProfile needs waits for the official account's admin",
+      action: "have the official account's admin confirm the unlink, then run `pulumi up` again, which links it anew",
+    });
+    const item = await this.find(inputs, this.unlinksAwaitingAdmin.get(linkId(inputs))).catch(() => undefined);
     if (!item) return error;
     const properties = outputs({ ...inputs, showProfile: !inputs.showProfile }, item);
-    return Object.assign(error, { id: key(inputs), properties, reasons: [error.message] });
+    return Object.assign(error, { id: linkId(inputs), properties, reasons: [error.message] });
   }
 
   private async find(
@@ -197,7 +194,7 @@ export class LinkResource {
     if (!username) {
       throw new WeChatError(
         "WECHAT_BAD_RESPONSE",
-        { call: "link list (wxamplinkget)", account: `official account ${link.officialAccountAppId}`, subject: `link to mini program ${link.miniProgramAppId}` },
+        linkContext("link list (wxamplinkget)", link.officialAccountAppId, link.miniProgramAppId),
         "the list identifies mini programs by original id only, and this link's is unknown. What to do: set miniProgramUsername (gh_…)",
       );
     }
@@ -207,7 +204,7 @@ export class LinkResource {
   private notFound(link: LinkInputs, call: string): WeChatError {
     return new WeChatError(
       "WECHAT_BAD_RESPONSE",
-      { call, account: `official account ${link.officialAccountAppId}`, subject: `link to mini program ${link.miniProgramAppId}` },
+      linkContext(call, link.officialAccountAppId, link.miniProgramAppId),
       "the mini program is not in the official account's link list. What to do: check miniProgramUsername, then run `pulumi up --refresh`",
     );
   }
@@ -225,7 +222,7 @@ export class LinkResource {
   }
 }
 
-function key(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
+function linkId(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
   return `${link.officialAccountAppId}/${link.miniProgramAppId}`;
 }
 

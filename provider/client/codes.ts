@@ -51,7 +51,7 @@ export const ErrCode = {
   PluginCannotBeUnbound: 89259,
 } as const;
 
-interface Explanation {
+export interface Explanation {
   meaning: string;
   action: string;
 }

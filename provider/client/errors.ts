@@ -1,4 +1,4 @@
-import { explain } from "./codes";
+import { Explanation, explain } from "./codes";
 
 /** Stable codes callers switch on instead of parsing messages. */
 export type WeChatErrorCode =
@@ -43,8 +43,9 @@ export class WeChatError extends Error {
     this.stack = "";
   }
 
-  static api(context: CallContext, errcode: number): WeChatError {
-    const { meaning, action } = explain(errcode);
+  /** `explanation` replaces codes.ts's for a code whose meaning depends on what the provider was doing. */
+  static api(context: CallContext, errcode: number, explanation: Explanation = explain(errcode)): WeChatError {
+    const { meaning, action } = explanation;
     return new WeChatError("WECHAT_API_ERROR", context, `WeChat error ${errcode}: ${meaning}. What to do: ${action}.`, { errcode });
   }
 }

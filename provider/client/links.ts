@@ -87,7 +87,8 @@ export class LinksApi {
   }
 }
 
-function linkContext(call: string, officialAccountAppId: string, miniProgramAppId: string): CallContext {
+/** What a call about one link is about, for error messages: the official account acts, the link is the subject. */
+export function linkContext(call: string, officialAccountAppId: string, miniProgramAppId: string): CallContext {
   return { call, account: `official account ${officialAccountAppId}`, subject: `link to mini program ${miniProgramAppId}` };
 }
 
