@@ -66,3 +66,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
   };
 }
+
+export { EmulatorClient, EmulatorControlError } from "./client";
+export type { BindingState, CallLogState, CallRecord, FaultSpec, LinkAnswer, LinkState, PluginAnswer, WorldState } from "./client";

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the Pulumi CLI available at the version of the installed @pulumi/pulumi npm package and
-# prints, as the last line of stdout, a directory to put first on PATH. Everything else goes to
+# Makes the Pulumi CLI available at the version that package.json names ("pulumiCli": the newest CLI
+# whose source the Go module proxy serves and that builds; a CLI newer than the SDK is how most users
+# run) and prints, as the last line of stdout, a directory to put first on PATH. Everything else goes to
 # stderr. Typical use from the repo root:
 #
 #   PATH="$(scripts/ensure-pulumi.sh | tail -n 1):$PWD/node_modules/.bin:$PATH"
@@ -23,7 +24,9 @@ die() { say "$*"; exit 1; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SDK_NPM=$ROOT/node_modules/@pulumi/pulumi
 [ -f "$SDK_NPM/package.json" ] || die "$SDK_NPM is missing: run npm install first"
-VERSION=$(node -p 'require(process.argv[1]).version' "$SDK_NPM/package.json")
+# The one place the CLI version is chosen: package.json's "pulumiCli".
+VERSION=$(node -p 'require(process.argv[1]).pulumiCli' "$ROOT/package.json")
+[ -n "$VERSION" ] && [ "$VERSION" != undefined ] || die "package.json has no \"pulumiCli\" version"
 
 INSTALL_CLI="install the Pulumi CLI v$VERSION (https://www.pulumi.com/docs/install/) so that \
 pulumi and pulumi-language-nodejs are on PATH"

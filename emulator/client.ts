@@ -1,0 +1,153 @@
+// The control surface's one client: for the demo, the benchmark, our tests and users' own test suites. It speaks
+// only HTTP to `/__emulator/…`, so it works against an emulator in this process, another process or a container.
+import type { CallRecord } from "./calls";
+import type { LinkStatus, PluginStatus } from "./world";
+
+export type { CallRecord } from "./calls";
+
+/** A fault to inject; see the README's control surface for what each field does. */
+export interface FaultSpec {
+  path: string;
+  action?: string;
+  appId?: string;
+  errcode?: number;
+  httpStatus?: number;
+  delayMs?: number;
+  dropConnection?: boolean | "before" | "after";
+  times?: number;
+  probability?: number;
+}
+
+export interface BindingState {
+  appId: string;
+  pluginAppId: string;
+  status: PluginStatus;
+  version?: string;
+  reason: string;
+  refusalReason?: string;
+  appliedAt: string;
+}
+
+export interface LinkState {
+  officialAccountAppId: string;
+  miniProgramAppId: string;
+  status: LinkStatus;
+  unlinkPending: boolean;
+  notifyUsers: boolean;
+  showProfile: boolean;
+}
+
+export interface WorldState {
+  now: string;
+  bindings: BindingState[];
+  links: LinkState[];
+}
+
+export interface CallLogState {
+  calls: CallRecord[];
+  /** Per path, or `<path>#<action>` for `/wxa/plugin` and `/wxa/devplugin`. */
+  counts: Record<string, number>;
+}
+
+export interface LinkAnswer {
+  officialAccountAppId: string;
+  miniProgramAppId: string;
+  /** Which admin answers: the official account's (status 12, or a pending unlink) or the mini program's (status 2). */
+  by: "officialAccount" | "miniProgram";
+  accept: boolean;
+}
+
+export interface PluginAnswer {
+  pluginAppId: string;
+  miniProgramAppId: string;
+  /** true approves (status 2), false refuses (status 3). */
+  accept: boolean;
+  /** The refusal reason shown to the mini program; only with `accept: false`. */
+  reason?: string;
+}
+
+/** A control request the emulator refused; `status` is its HTTP status (400, 404, 405 or 409). */
+export class EmulatorControlError extends Error {
+  override name = "EmulatorControlError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Drives a running emulator through its control surface (`/__emulator/…`). */
+export class EmulatorClient {
+  readonly url: string;
+
+  /** `url` is the emulator's base URL, e.g. `http://127.0.0.1:8787`. */
+  constructor(url: string) {
+    this.url = url.replace(/\/+$/, "");
+  }
+
+  health(): Promise<{ status: "ok"; now: string }> {
+    return this.request("GET", "health");
+  }
+
+  /** Back to the seed: no bindings, links or tokens; faults and the call log cleared; the clock back to real time. */
+  async reset(): Promise<void> {
+    await this.request("POST", "reset");
+  }
+
+  state(): Promise<WorldState> {
+    return this.request("GET", "state");
+  }
+
+  calls(): Promise<CallLogState> {
+    return this.request("GET", "calls");
+  }
+
+  async clearCalls(): Promise<void> {
+    await this.request("DELETE", "calls");
+  }
+
+  /** Resolves to the fault's id, as the call log names it when the fault fires. */
+  async addFault(fault: FaultSpec): Promise<number> {
+    return (await this.request<{ id: number }>("POST", "faults", fault)).id;
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.request("DELETE", "faults");
+  }
+
+  /** Moves the emulator's clock forward; resolves to its new time. */
+  async advanceClock(seconds: number): Promise<string> {
+    return (await this.request<{ now: string }>("POST", "clock", { advanceSeconds: seconds })).now;
+  }
+
+  /** Answers as an admin would; resolves to the link afterwards, or null once it is removed. */
+  async confirmLink(answer: LinkAnswer): Promise<LinkState | null> {
+    return (await this.request<{ link: LinkState | null }>("POST", "links/confirm", answer)).link;
+  }
+
+  /** Answers a pending application as the plugin developer would; resolves to the entry afterwards. */
+  async answerPluginApplication(answer: PluginAnswer): Promise<BindingState> {
+    return (await this.request<{ binding: BindingState }>("POST", "plugins/answer", answer)).binding;
+  }
+
+  private async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.url}/__emulator/${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new EmulatorControlError(response.status, `${method} /__emulator/${path}: the answer is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: unknown } | undefined)?.error;
+      throw new EmulatorControlError(response.status, `${method} /__emulator/${path} failed (HTTP ${response.status}): ${typeof error === "string" ? error : text}`);
+    }
+    return parsed as T;
+  }
+}
