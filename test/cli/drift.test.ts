@@ -1,36 +1,118 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs, previewArgs, report } from "../../cli/drift";
+import { EngineEvents, type EngineEvent, type ResourceOutcome } from "../../cli/engine-events";
+
+const plugin = "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin";
+const link = "pulumi-nodejs:dynamic/wechat:OfficialAccountLink";
+const urn = (type: string, name: string) => `urn:pulumi:prod::shop::${type}::${name}`;
+const pluginInputs = { appId: "wxc0ffee0000000001", pluginAppId: "wx1000000000000001", version: "2.2.46" };
+const linkInputs = { officialAccountAppId: "wx0a00000000000001", miniProgramAppId: "wxc0ffee0000000001" };
+const thePlugin = "plugin wx1000000000000001 on mini program wxc0ffee0000000001 (p)";
+const theLink = "link from official account wx0a00000000000001 to mini program wxc0ffee0000000001 (l)";
+
+function outcome(type: string, op: string, outputs: Record<string, unknown> = {}, reasons: string[] = []): ResourceOutcome {
+  const name = type === plugin ? "p" : type === link ? "l" : "other";
+  const inputs = type === plugin ? pluginInputs : type === link ? linkInputs : {};
+  return { urn: urn(type, name), type, name, op, inputs, outputs, reasons, failed: false };
+}
 
 describe("pulumi-wechat-drift's command line", () => {
-  it("takes the stack, the project directory and the engine's parallelism", () => {
-    expect(parseArgs(["--stack", "prod", "--cwd", "infra", "--parallel", "32"])).toEqual({ stack: "prod", cwd: "infra", parallel: 32 });
-    expect(parseArgs(["-s", "prod", "-p", "8"])).toEqual({ stack: "prod", parallel: 8 });
+  it("takes the stack, the project directory and the engine's parallelism, short or long", () => {
+    expect(parseArgs(["--stack", "prod", "--cwd", "infra", "--parallel", "32"])).toEqual({ options: { stack: "prod", cwd: "infra", parallel: 32 } });
+    expect(parseArgs(["-s", "prod", "-C", "infra", "-p", "8"])).toEqual({ options: { stack: "prod", cwd: "infra", parallel: 8 } });
   });
 
-  it("refuses a missing stack, a parallelism that is not a positive whole number, and unknown flags", () => {
-    expect(parseArgs(["--cwd", "infra"])).toBeUndefined();
-    for (const n of ["0", "-1", "2.5", "many"]) expect(parseArgs(["--stack", "prod", "--parallel", n])).toBeUndefined();
-    expect(parseArgs(["--stack", "prod", "--refresh"])).toBeUndefined();
+  it("checks the selected stack when no --stack is given, and answers --help", () => {
+    expect(parseArgs([])).toEqual({ options: {} });
+    expect(parseArgs(["--cwd", "infra", "--help"])).toEqual({ help: true });
+    expect(parseArgs(["-h"])).toEqual({ help: true });
   });
 
-  it("runs a read-only preview of the stack with the engine's parallelism at 32 unless told otherwise", () => {
-    const preview = ["preview", "--refresh", "--expect-no-changes", "--json", "--non-interactive", "--stack", "prod"];
-    expect(previewArgs(parseArgs(["--stack", "prod"])!)).toEqual([...preview, "--parallel", "32"]);
-    expect(previewArgs(parseArgs(["--stack", "prod", "-p", "8"])!)).toEqual([...preview, "--parallel", "8"]);
+  it.each([
+    [["--refresh"], 'unknown argument "--refresh"'],
+    [["prod"], 'unknown argument "prod"'],
+    [["--stack"], "--stack needs a value"],
+    [["--stack", "--cwd", "x"], "--stack needs a value"],
+    [["--parallel", "0"], '--parallel must be a whole number ≥ 1, got "0"'],
+    [["-p", "2.5"], '-p must be a whole number ≥ 1, got "2.5"'],
+    [["--parallel", "many"], '--parallel must be a whole number ≥ 1, got "many"'],
+  ])("refuses %j, saying %s", (argv, error) => {
+    expect(parseArgs(argv)).toEqual({ error });
+  });
+
+  it("refreshes with the stack's current configuration (--run-program), at parallelism 32 unless told otherwise", () => {
+    const preview = ["preview", "--refresh", "--run-program", "--expect-no-changes", "--json", "--non-interactive"];
+    expect(previewArgs({ stack: "prod" })).toEqual([...preview, "--stack", "prod", "--parallel", "32"]);
+    expect(previewArgs({ parallel: 8 })).toEqual([...preview, "--parallel", "8"]);
   });
 });
 
 describe("the drift report", () => {
-  it("ignores reads and unchanged resources, and names what differs", () => {
-    const urn = (type: string, name: string) => `urn:pulumi:prod::shop::pulumi-nodejs:dynamic/wechat:${type}::${name}`;
-    const { drifted, lines } = report({
-      steps: [
-        { op: "same", urn: urn("MiniProgramPlugin", "chat") },
-        { op: "refresh", urn: urn("OfficialAccountLink", "coffee") },
-        { op: "create", urn: urn("MiniProgramPlugin", "map"), newState: { inputs: { appId: "wxc0ffee0000000001", pluginAppId: "wx1000000000000001" } } },
-      ],
-    });
-    expect(drifted).toBe(true);
-    expect(lines).toEqual(["plugin wx1000000000000001 on mini program wxc0ffee0000000001 (map): not bound at WeChat (unbound outside Pulumi, or never applied); `pulumi up` applies for it"]);
+  const now = Date.parse("2026-11-25T12:00:00Z");
+
+  it.each<[string, ResourceOutcome, string]>([
+    ["a plugin not bound at WeChat", outcome(plugin, "create"), `${thePlugin}: not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`],
+    ["a rejected application", outcome(plugin, "replace", { status: "rejected" }, ["status"]), `${thePlugin}: the plugin developer rejected the application; \`pulumi up\` unbinds it and applies again`],
+    ["an expired application", outcome(plugin, "replace", { status: "expired" }, ["status"]), `${thePlugin}: the application expired unanswered; \`pulumi up\` unbinds it and applies again`],
+    ["a plugin whose app id changed", outcome(plugin, "replace", { status: "approved" }, ["appId"]), `${thePlugin}: appId changed; \`pulumi up\` replaces it`],
+    ["an approved plugin at another version", outcome(plugin, "update", { status: "approved", appliedVersion: "1.0.0" }), `${thePlugin}: version 2.2.46 is not applied (applied: 1.0.0); \`pulumi up\` applies it`],
+    ["a plugin no longer declared", outcome(plugin, "delete", { status: "approved" }), `${thePlugin}: no longer declared; \`pulumi up\` unbinds it`],
+    ["a link not at WeChat", outcome(link, "create"), `${theLink}: not linked at WeChat (removed outside Pulumi, or never made); \`pulumi up\` sends the invitation`],
+    ["a refused invitation", outcome(link, "replace", { status: "rejected" }, ["status"]), `${theLink}: the mini program's admin rejected the invitation; \`pulumi up\` invites again`],
+    ["a link whose showProfile changed", outcome(link, "replace", { status: "linked" }, ["showProfile"]), `${theLink}: showProfile changed; \`pulumi up\` unlinks and links again`],
+    ["a link no longer declared", outcome(link, "delete", { status: "linked" }), `${theLink}: no longer declared; \`pulumi up\` unlinks it`],
+    ["a resource of another type", outcome("random:index:Thing", "update", {}, ["size"]), "other: update (size)"],
+  ])("names %s and what `up` does about it", (_case, resource, line) => {
+    expect(report([resource], now)).toEqual({ drift: [line], waiting: [] });
+  });
+
+  it.each<[string, ResourceOutcome, string]>([
+    [
+      "an application of known age",
+      outcome(plugin, "same", { status: "applying", appliedAt: "2026-11-25T02:00:00.000Z" }),
+      `${thePlugin}: waiting for the plugin developer since 2026-11-25T02:00:00.000Z, times out in about 38 h`,
+    ],
+    ["an adopted application of unknown age", outcome(plugin, "same", { status: "applying" }), `${thePlugin}: waiting for the plugin developer; an unanswered application times out after about 48 h`],
+    ["an invitation at the official account's admin", outcome(link, "same", { status: "pendingOfficialAccountAdmin" }), `${theLink}: waiting for the official account's admin`],
+    ["an invitation at the mini program's admin", outcome(link, "same", { status: "pendingMiniProgramAdmin" }), `${theLink}: waiting for the mini program's admin`],
+  ])("lists %s as waiting, not as drift", (_case, resource, line) => {
+    expect(report([resource], now)).toEqual({ drift: [], waiting: [line] });
+  });
+
+  it("passes over what matches and what is only read", () => {
+    const matching = [outcome(plugin, "same", { status: "approved" }), outcome(link, "same", { status: "linked" }), outcome(plugin, "read", { status: "approved" })];
+    expect(report(matching, now)).toEqual({ drift: [], waiting: [] });
+  });
+});
+
+describe("engine events", () => {
+  const step = (op: string, type: string, name: string, old?: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    op,
+    urn: urn(type, name),
+    type,
+    old: old && { inputs: pluginInputs, outputs: old },
+    new: { inputs: pluginInputs, outputs: {} },
+    ...extra,
+  });
+
+  it("keep WeChat's refreshed outputs, one outcome per resource (a replacement's steps make one), and the errors", () => {
+    const events: EngineEvent[] = [
+      { resourcePreEvent: { metadata: step("same", "pulumi:pulumi:Stack", "shop-prod") } },
+      { resourcePreEvent: { metadata: step("refresh", plugin, "a", { status: "applying" }) } },
+      { resOutputsEvent: { metadata: { ...step("refresh", plugin, "a", { status: "applying" }), new: { outputs: { status: "rejected" } } } } },
+      { resourcePreEvent: { metadata: step("replace", plugin, "a", { status: "rejected" }, { keys: ["status"] }) } },
+      { resourcePreEvent: { metadata: step("delete-replaced", plugin, "a", { status: "rejected" }) } },
+      { resourcePreEvent: { metadata: step("same", plugin, "b", { status: "approved" }) } },
+      { diagnosticEvent: { severity: "debug", message: "noise" } },
+      { diagnosticEvent: { severity: "error", message: "plugin list for mini program wx… failed: WeChat error 45009\n" } },
+      { summaryEvent: { resourceChanges: { replace: 1, same: 2 } } },
+    ];
+    const collected = EngineEvents.parse(`${events.map((event) => JSON.stringify(event)).join("\n")}\n{"cut sh`);
+    expect(collected.resources().map(({ name, op, outputs, reasons }) => ({ name, op, status: outputs.status, reasons }))).toEqual([
+      { name: "a", op: "replace", status: "rejected", reasons: ["status"] },
+      { name: "b", op: "same", status: "approved", reasons: [] },
+    ]);
+    expect(collected.errors).toEqual(["plugin list for mini program wx… failed: WeChat error 45009"]);
+    expect(collected.changes).toEqual({ replace: 1, same: 2 });
   });
 });

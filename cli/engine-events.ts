@@ -1,0 +1,107 @@
+/**
+ * What a Pulumi operation did to each resource, read from the engine's events: the stream that
+ * `pulumi preview --json` prints with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true, and that the Automation API hands
+ * to `onEvent`. The one-document `--json` output cannot serve: its refresh steps carry no refreshed outputs, so a
+ * plugin still waiting for its developer could not be told from one that was approved.
+ */
+
+/** The parts of an engine event this project reads; the engine sends many more fields. */
+export interface EngineEvent {
+  resourcePreEvent?: { metadata: StepMetadata };
+  resOutputsEvent?: { metadata: StepMetadata };
+  resOpFailedEvent?: { metadata: StepMetadata };
+  diagnosticEvent?: { urn?: string; message?: string; severity?: string };
+  summaryEvent?: { resourceChanges?: Record<string, number>; result?: string };
+}
+
+interface StepState {
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+interface StepMetadata {
+  op: string;
+  urn: string;
+  type: string;
+  old?: StepState | null;
+  new?: StepState | null;
+  keys?: string[] | null;
+  diffs?: string[] | null;
+}
+
+/** One resource of the stack, as the operation left it. */
+export interface ResourceOutcome {
+  urn: string;
+  /** The type token, e.g. `pulumi-nodejs:dynamic/wechat:MiniProgramPlugin`. */
+  type: string;
+  /** The resource's name in the program. */
+  name: string;
+  /** What the engine does (or would do) with it: same, create, update, replace, delete… Refreshes are not steps. */
+  op: string;
+  /** The program's inputs, or the state's for a resource the program no longer declares. */
+  inputs: Record<string, unknown>;
+  /** The outputs as WeChat reported them in the refresh, or as stored when there was no refresh. */
+  outputs: Record<string, unknown>;
+  /** The properties that force a replacement, then those that differ. */
+  reasons: string[];
+  failed: boolean;
+}
+
+/** Collects engine events into one outcome per resource, the errors reported and the engine's change counts. */
+export class EngineEvents {
+  private readonly outcomes = new Map<string, ResourceOutcome>();
+  private readonly refreshed = new Map<string, Record<string, unknown>>();
+  readonly errors: string[] = [];
+  changes: Record<string, number> = {};
+
+  add(event: EngineEvent): void {
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic?.severity === "error" && diagnostic.message) this.errors.push(diagnostic.message.trim());
+    if (event.summaryEvent) this.changes = event.summaryEvent.resourceChanges ?? {};
+    const failed = event.resOpFailedEvent?.metadata;
+    if (failed) {
+      const outcome = this.outcomes.get(failed.urn);
+      if (outcome) outcome.failed = true;
+    }
+    const step = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
+    if (!step || step.urn.endsWith("::") || step.type.startsWith("pulumi:")) return;
+    if (step.op === "refresh") {
+      // The outputs event of a refresh carries what the provider's read returned: WeChat's view.
+      if (event.resOutputsEvent && step.new?.outputs) this.refreshed.set(step.urn, step.new.outputs);
+      return;
+    }
+    // A replacement shows as several steps (replace, create-replacement, delete-replaced): they make one outcome.
+    const replacing = ["replace", "create-replacement", "delete-replaced"].includes(step.op);
+    const previous = this.outcomes.get(step.urn);
+    const merged = replacing && previous?.op === "replace" ? previous : undefined;
+    this.outcomes.set(step.urn, {
+      urn: step.urn,
+      type: step.type,
+      name: step.urn.split("::").pop() ?? step.urn,
+      op: replacing ? "replace" : step.op,
+      inputs: step.new?.inputs ?? merged?.inputs ?? step.old?.inputs ?? {},
+      outputs: step.old?.outputs ?? merged?.outputs ?? {},
+      reasons: [...new Set([...(merged?.reasons ?? []), ...(step.keys ?? []), ...(step.diffs ?? [])])],
+      failed: previous?.failed ?? false,
+    });
+  }
+
+  /** Every resource the operation touched or looked at, with the refreshed outputs where there was a refresh. */
+  resources(): ResourceOutcome[] {
+    return [...this.outcomes.values()].map((outcome) => ({ ...outcome, outputs: this.refreshed.get(outcome.urn) ?? outcome.outputs }));
+  }
+
+  /** Reads newline-delimited JSON events; lines that are not events (none are expected) are skipped. */
+  static parse(text: string): EngineEvents {
+    const events = new EngineEvents();
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      try {
+        events.add(JSON.parse(line) as EngineEvent);
+      } catch {
+        // A line cut short by a killed CLI: the rest of the stream still counts.
+      }
+    }
+    return events;
+  }
+}
