@@ -14,6 +14,11 @@ export interface MiniProgramPluginArgs {
   version?: pulumi.Input<string>;
   /** Shown to the plugin developer with the application. */
   reason?: pulumi.Input<string>;
+  /**
+   * Bring a binding that already exists at WeChat under this stack's management instead of failing. Default false:
+   * a create that finds the binding fails, so that no stack silently takes over (and later unbinds) another's.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** A plugin a mini program uses: applied for on create, version set by quick update, unbound on delete. */
@@ -28,10 +33,17 @@ export class MiniProgramPlugin extends pulumi.dynamic.Resource {
   declare readonly headImgUrl: pulumi.Output<string>;
   /** The version last set through quick update (WeChat never reports it back). */
   declare readonly appliedVersion: pulumi.Output<string | undefined>;
+  /** When this stack applied for the plugin (ISO time); absent for an adopted binding. */
+  declare readonly appliedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MiniProgramPluginArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { status: undefined, statusCode: undefined, nickname: undefined, headImgUrl: undefined, appliedVersion: undefined };
+    const outputs = { status: undefined, statusCode: undefined, nickname: undefined, headImgUrl: undefined, appliedVersion: undefined, appliedAt: undefined };
     super(pluginProvider, name, { ...args, ...outputs }, opts, "wechat", "MiniProgramPlugin");
+  }
+
+  /** Reads a binding by its id, `<appId>/<pluginAppId>`, without managing it. */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): MiniProgramPlugin {
+    return new MiniProgramPlugin(name, {} as MiniProgramPluginArgs, { ...opts, id });
   }
 }
 
@@ -46,6 +58,11 @@ export interface OfficialAccountLinkArgs {
   showProfile?: pulumi.Input<boolean>;
   /** The mini program's original id (gh_…); needed only when WeChat's list omits app ids and no third-party platform is configured. */
   miniProgramUsername?: pulumi.Input<string>;
+  /**
+   * Bring a link or invitation that already exists at WeChat under this stack's management instead of failing.
+   * Default false: a create that finds it fails, so that no stack silently takes over (and later unlinks) another's.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** A mini program linked to an official account: invited on create, unlinked on delete. */
@@ -65,5 +82,10 @@ export class OfficialAccountLink extends pulumi.dynamic.Resource {
   constructor(name: string, args: OfficialAccountLinkArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { status: undefined, statusCode: undefined, username: undefined, nickname: undefined, released: undefined, selected: undefined };
     super(linkProvider, name, { ...args, ...outputs }, opts, "wechat", "OfficialAccountLink");
+  }
+
+  /** Reads a link by its id, `<officialAccountAppId>/<miniProgramAppId>`, without managing it. */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): OfficialAccountLink {
+    return new OfficialAccountLink(name, {} as OfficialAccountLinkArgs, { ...opts, id });
   }
 }
