@@ -1,70 +1,17 @@
 // The control surface's one client: for the demo, the benchmark, our tests and users' own test suites. It speaks
 // only HTTP to `/__emulator/…`, so it works against an emulator in this process, another process or a container.
-import type { CallRecord } from "./calls";
-import type { LinkStatus, PluginStatus } from "./world";
+import type { BindingState, CallLogState, LinkState, WorldState } from "./http/control";
+import type { FaultSpec } from "./http/faults";
+import type { AdminAnswer } from "./model/links";
+import type { DeveloperAnswer } from "./model/plugins";
 
-export type { CallRecord } from "./calls";
-
-/** A fault to inject; see the README's control surface for what each field does. */
-export interface FaultSpec {
-  path: string;
-  action?: string;
-  appId?: string;
-  errcode?: number;
-  httpStatus?: number;
-  delayMs?: number;
-  dropConnection?: boolean | "before" | "after";
-  times?: number;
-  probability?: number;
-}
-
-export interface BindingState {
-  appId: string;
-  pluginAppId: string;
-  status: PluginStatus;
-  version?: string;
-  reason: string;
-  refusalReason?: string;
-  appliedAt: string;
-}
-
-export interface LinkState {
-  officialAccountAppId: string;
-  miniProgramAppId: string;
-  status: LinkStatus;
-  unlinkPending: boolean;
-  notifyUsers: boolean;
-  showProfile: boolean;
-}
-
-export interface WorldState {
-  now: string;
-  bindings: BindingState[];
-  links: LinkState[];
-}
-
-export interface CallLogState {
-  calls: CallRecord[];
-  /** Per path, or `<path>#<action>` for `/wxa/plugin` and `/wxa/devplugin`. */
-  counts: Record<string, number>;
-}
-
-export interface LinkAnswer {
-  officialAccountAppId: string;
-  miniProgramAppId: string;
-  /** Which admin answers: the official account's (status 12, or a pending unlink) or the mini program's (status 2). */
-  by: "officialAccount" | "miniProgram";
-  accept: boolean;
-}
-
-export interface PluginAnswer {
-  pluginAppId: string;
-  miniProgramAppId: string;
-  /** true approves (status 2), false refuses (status 3). */
-  accept: boolean;
-  /** The refusal reason shown to the mini program; only with `accept: false`. */
-  reason?: string;
-}
+export type { CallRecord } from "./http/calls";
+export type { BindingState, CallLogState, LinkState, WorldState } from "./http/control";
+export type { FaultSpec } from "./http/faults";
+/** An admin's answer to a link: `by` names the admin, `accept` their answer. */
+export type LinkAnswer = AdminAnswer;
+/** The plugin developer's answer to a pending application; `reason` (the refusal reason) only with `accept: false`. */
+export type PluginAnswer = DeveloperAnswer;
 
 /** A control request the emulator refused; `status` is its HTTP status (400, 404, 405 or 409). */
 export class EmulatorControlError extends Error {

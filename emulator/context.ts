@@ -1,10 +1,10 @@
-import type { CallLog } from "./calls";
-import type { Clock } from "./clock";
-import type { Faults } from "./faults";
+import type { CallLog } from "./http/calls";
+import type { Faults } from "./http/faults";
+import type { Clock } from "./model/clock";
+import type { World } from "./model/world";
 import type { Persistence } from "./state-file";
-import type { World } from "./world";
 
-/** Everything a running emulator holds; the HTTP layer and the control surface share it. */
+/** Everything a running emulator holds; the WeChat handlers and the control surface share it. */
 export interface EmulatorContext {
   world: World;
   clock: Clock;
@@ -14,16 +14,18 @@ export interface EmulatorContext {
   /** Added to every WeChat answer, to look like a real network. */
   latencyMs: number;
   /**
-   * Counts resets. A call still waiting out its latency or delay when a reset comes belongs to the world before it:
-   * it is dropped unanswered and does not act on the new world; no call that arrived before a reset enters the new
-   * call log. A test that resets between cases never sees the calls of the case before (a killed run's held calls).
+   * Aborted by a reset (then replaced) and by close. A call still waiting out its latency or delay belongs to the
+   * world before the reset: it is dropped unanswered at once and does not act on the new world; no call that arrived
+   * before a reset enters the new call log. A test that resets between cases never sees the calls of the case before
+   * (a killed run's held calls).
    */
-  resets: number;
+  epoch: AbortController;
 }
 
 /** Back to the seed: no bindings, links or tokens, no faults, an empty call log and the machine's time. */
 export async function reset(context: EmulatorContext): Promise<void> {
-  context.resets++;
+  context.epoch.abort();
+  context.epoch = new AbortController();
   context.world.clear();
   context.clock.offsetMs = 0;
   context.faults.clear();

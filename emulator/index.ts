@@ -1,12 +1,12 @@
 import type { AddressInfo } from "node:net";
-import { CallLog } from "./calls";
-import { Clock } from "./clock";
 import { reset, type EmulatorContext } from "./context";
-import { Faults } from "./faults";
+import { CallLog } from "./http/calls";
+import { Faults, MAX_DELAY_MS } from "./http/faults";
+import { createEmulatorServer } from "./http/server";
+import { Clock } from "./model/clock";
+import { World } from "./model/world";
 import { defaultSeed, loadSeed, type Seed } from "./seed";
-import { createEmulatorServer } from "./server";
 import { inMemory, StateFile } from "./state-file";
-import { World } from "./world";
 
 export { defaultSeed, SeedError } from "./seed";
 export type { ComponentSeed, MiniProgramSeed, OfficialAccountSeed, PluginSeed, PluginVersionSeed, Seed } from "./seed";
@@ -20,7 +20,7 @@ export interface EmulatorOptions {
   seed?: Seed | string;
   /** Keeps the world in this file across restarts. Default: in memory only. */
   stateFile?: string;
-  /** Delay added to every WeChat answer, in milliseconds. Default 0. */
+  /** Delay added to every WeChat answer, in milliseconds, at most 300000 (as a fault's delayMs). Default 0. */
   latencyMs?: number;
 }
 
@@ -37,11 +37,19 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
   const latencyMs = options.latencyMs ?? 0;
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latencyMs must be a number ≥ 0, got ${latencyMs}`);
+  if (!(latencyMs >= 0 && latencyMs <= MAX_DELAY_MS)) throw new RangeError(`latencyMs must be a number from 0 to ${MAX_DELAY_MS}, got ${latencyMs}`);
   const world = new World(loadSeed(options.seed ?? defaultSeed));
   const clock = new Clock();
   const persistence = options.stateFile ? await StateFile.open(options.stateFile, world, clock) : inMemory;
-  const context: EmulatorContext = { world, clock, faults: new Faults(), calls: new CallLog(), persistence, latencyMs, resets: 0 };
+  const context: EmulatorContext = {
+    world,
+    clock,
+    faults: new Faults(),
+    calls: new CallLog(),
+    persistence,
+    latencyMs,
+    epoch: new AbortController(),
+  };
 
   const server = createEmulatorServer(context);
   await new Promise<void>((resolve, reject) => {
@@ -59,8 +67,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     reset: () => reset(context),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections would otherwise hold close() open until they time out.
+      // Keep-alive connections would otherwise hold close() open until they time out, and calls waiting out a delay
+      // would keep the process alive until it ends.
       server.closeAllConnections();
+      context.epoch.abort();
       await closed;
       await persistence.save();
     },

@@ -1,14 +1,14 @@
 import { open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Clock } from "./clock";
-import type { Dynamic, World } from "./world";
+import { isValidOffset, MAX_OFFSET_MS, type Clock } from "./model/clock";
+import type { Dynamic, World } from "./model/world";
 
 /** Where the world goes after each change: nowhere (in memory) or a state file. */
 export interface Persistence {
   save(): Promise<void>;
 }
 
-export const inMemory: Persistence = { save: async () => undefined };
+export const inMemory: Persistence = { save: () => Promise.resolve() };
 
 const FORMAT = "pulumi-wechat-emulator-state";
 
@@ -58,14 +58,15 @@ export class StateFile implements Persistence {
     if (this.queued) return this.queued;
     const write = this.tail.then(() => {
       this.queued = undefined;
-      return writeAtomically(this.path, this.serialize());
+      return writeAtomically(this.path, this.document());
     });
     this.queued = write;
     this.tail = write.catch(() => undefined);
     return write;
   }
 
-  private serialize(): string {
+  /** The state file's text, taken from the world as it is now. */
+  private document(): string {
     const document: StateDocument = { format: FORMAT, version: 1, clockOffsetMs: this.clock.offsetMs, ...this.world.snapshot() };
     return `${JSON.stringify(document, null, 2)}\n`;
   }
@@ -76,7 +77,7 @@ function parse(text: string, path: string): StateDocument {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`state file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`state file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const document = value as Partial<StateDocument> | null;
   if (
@@ -90,6 +91,10 @@ function parse(text: string, path: string): StateDocument {
     !Array.isArray(document.tokens)
   ) {
     throw new Error(`${path} is not a state file written by this emulator (expected "format": "${FORMAT}", "version": 1)`);
+  }
+  // Written by an emulator that let the clock run past any valid date: every call would fail until a reset.
+  if (!isValidOffset(document.clockOffsetMs)) {
+    throw new Error(`state file ${path} has a clock offset of ${document.clockOffsetMs} ms, outside 0 to ${MAX_OFFSET_MS}; delete the file to start afresh`);
   }
   return document as StateDocument;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { COFFEE, COMPONENT, HARBOUR, LIVE_CHAT, STORE_LOCATOR, expectError, expectOk, startHarness, type Harness } from "./harness";
+import type { FaultSpec } from "../../emulator/index";
+import { COFFEE, COMPONENT, HARBOUR, LIVE_CHAT, STORE_LOCATOR, expectError, expectOk, expectRefused, startHarness, type Harness } from "./harness";
 
 let h: Harness;
 let coffee: string;
@@ -10,22 +11,21 @@ afterAll(() => h.close());
 beforeEach(async () => {
   await h.emulator.reset();
   coffee = await h.stableToken(COFFEE);
-  await h.control("DELETE", "calls");
+  await h.client.clearCalls();
 });
 
 const list = () => h.post("/wxa/plugin", { action: "list" }, coffee);
 const apply = (pluginAppId = LIVE_CHAT) => h.post("/wxa/plugin", { action: "apply", plugin_appid: pluginAppId }, coffee);
-const addFault = async (fault: object) => {
-  const { status, body } = await h.control("POST", "faults", fault);
-  expect(status, JSON.stringify(body)).toBe(200);
-  return body.id as number;
+const addFault = (fault: FaultSpec) => h.client.addFault(fault);
+/** The control surface over plain HTTP, for what its client cannot ask: unknown paths, wrong methods, bodies that are not JSON. */
+const raw = async (method: string, path: string, body?: string) => {
+  const response = await fetch(`${h.url}/__emulator/${path}`, { method, body });
+  return { status: response.status, body: (await response.json()) as { error?: string } };
 };
 
 describe("health, state and reset", () => {
   it("reports health with the emulator's time", async () => {
-    const { status, body } = await h.control("GET", "health");
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ status: "ok", now: expect.any(String) });
+    expect(await h.client.health()).toMatchObject({ status: "ok", now: expect.any(String) });
   });
 
   it("shows every binding and link in /__emulator/state", async () => {
@@ -43,12 +43,12 @@ describe("health, state and reset", () => {
     expectOk(await apply());
     await addFault({ path: "/wxa/plugin", errcode: -1 });
     await h.advance(3600);
-    expect((await h.control("POST", "reset")).status).toBe(200);
+    await h.client.reset();
     const state = await h.state();
     expect(state.bindings).toEqual([]);
     expect(Math.abs(Date.parse(state.now) - Date.now())).toBeLessThan(5000);
     expectError(await list(), 40001);
-    expect((await h.control("GET", "calls")).body.calls).toEqual([expect.objectContaining({ path: "/wxa/plugin", errcode: 40001 })]);
+    expect((await h.client.calls()).calls).toEqual([expect.objectContaining({ path: "/wxa/plugin", errcode: 40001 })]);
     coffee = await h.stableToken(COFFEE);
     expectOk(await list());
   });
@@ -57,15 +57,15 @@ describe("health, state and reset", () => {
     await addFault({ path: "/wxa/plugin", action: "apply", delayMs: 300, times: 1 });
     const held = apply();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await h.control("POST", "reset")).status).toBe(200);
+    await h.client.reset();
     await expect(held).rejects.toThrow();
     expect((await h.state()).bindings).toEqual([]);
-    expect((await h.control("GET", "calls")).body.calls).toEqual([]);
+    expect((await h.client.calls()).calls).toEqual([]);
   });
 
   it("answers 404 for unknown control paths and 405 for a wrong method", async () => {
-    expect((await h.control("GET", "nothing")).status).toBe(404);
-    expect((await h.control("GET", "reset")).status).toBe(405);
+    expect(await raw("GET", "nothing")).toEqual({ status: 404, body: { error: "/__emulator/nothing is not part of the control surface" } });
+    expect(await raw("GET", "reset")).toEqual({ status: 405, body: { error: "GET is not supported on /__emulator/reset" } });
   });
 
   it("answers unknown WeChat paths with 404 and errcode 40066", async () => {
@@ -82,7 +82,7 @@ describe("the call log", () => {
     await apply();
     await apply();
     await h.post("/cgi-bin/wxopen/wxamplinkget", {}, await h.stableToken(HARBOUR));
-    const { body } = await h.control("GET", "calls");
+    const body = await h.client.calls();
     expect(body.counts).toEqual({
       "/wxa/plugin#list": 2,
       "/wxa/plugin#apply": 2,
@@ -95,8 +95,8 @@ describe("the call log", () => {
 
   it("is emptied by DELETE /__emulator/calls", async () => {
     await list();
-    expect((await h.control("DELETE", "calls")).status).toBe(200);
-    expect((await h.control("GET", "calls")).body).toEqual({ calls: [], counts: {} });
+    await h.client.clearCalls();
+    expect((await h.client.calls())).toEqual({ calls: [], counts: {} });
   });
 
   it("never contains a token, secret, verify ticket or refresh token", async () => {
@@ -120,7 +120,7 @@ describe("the call log", () => {
     );
     await h.post("/wxa/devplugin", { action: "dev_apply_list" }, tokens[2]);
     await h.post("/wxa/plugin", { action: "list" }, "an-unknown-token");
-    const text = JSON.stringify((await h.control("GET", "calls")).body);
+    const text = JSON.stringify((await h.client.calls()));
     expect(JSON.parse(text).calls.length).toBeGreaterThan(8);
     for (const value of [...secrets, ...tokens, "an-unknown-token"]) expect(text).not.toContain(value);
   });
@@ -132,7 +132,7 @@ describe("fault injection", () => {
     expectError(await apply(), 45009);
     expectOk(await list());
     expect((await h.state()).bindings).toEqual([]);
-    const { body } = await h.control("GET", "calls");
+    const body = await h.client.calls();
     expect(body.calls[0]).toMatchObject({ action: "apply", errcode: 45009, httpStatus: 200, fault: id });
   });
 
@@ -154,7 +154,7 @@ describe("fault injection", () => {
     expect(response.status).toBe(502);
     expect(response.headers.get("content-type")).toBe("text/html");
     expect(await response.text()).toContain("502 Bad Gateway");
-    expect((await h.control("GET", "calls")).body.calls[0]).toMatchObject({ errcode: null, httpStatus: 502 });
+    expect((await h.client.calls()).calls[0]).toMatchObject({ errcode: null, httpStatus: 502 });
   });
 
   it("delays answers by delayMs", async () => {
@@ -168,7 +168,7 @@ describe("fault injection", () => {
     await addFault({ path: "/wxa/plugin", action: "apply", dropConnection: true, times: 1 });
     await expect(apply()).rejects.toThrow();
     expect((await h.state()).bindings).toEqual([]);
-    expect((await h.control("GET", "calls")).body.calls[0]).toMatchObject({ action: "apply", errcode: null, httpStatus: null });
+    expect((await h.client.calls()).calls[0]).toMatchObject({ action: "apply", errcode: null, httpStatus: null });
   });
 
   it("drops the connection after acting, so the apply succeeded but its answer was lost", async () => {
@@ -176,7 +176,7 @@ describe("fault injection", () => {
     await expect(apply()).rejects.toThrow();
     expect((await h.state()).bindings).toEqual([expect.objectContaining({ pluginAppId: LIVE_CHAT, status: 2 })]);
     expectError(await apply(), 89237);
-    expect((await h.control("GET", "calls")).body.calls[0]).toMatchObject({ errcode: 0, httpStatus: null });
+    expect((await h.client.calls()).calls[0]).toMatchObject({ errcode: 0, httpStatus: null });
   });
 
   it("injects token errors such as 42001 on any path", async () => {
@@ -191,14 +191,14 @@ describe("fault injection", () => {
     await addFault({ path: "/wxa/plugin", action: "apply", errcode: -1 });
     expectError(await list(), 45011);
     expectError(await apply(), -1);
-    expect((await h.control("DELETE", "faults")).status).toBe(200);
+    await h.client.clearFaults();
     expectOk(await list());
     expectOk(await apply());
   });
 
   it("refuses a malformed fault with 400", async () => {
     for (const fault of [{ errcode: -1 }, { path: "/wxa/plugin" }, { path: "/wxa/plugin", times: 0, errcode: -1 }, { path: "/wxa/plugin", probability: 2, errcode: -1 }, { path: "/wxa/plugin", dropConnection: "sometimes" }]) {
-      expect((await h.control("POST", "faults", fault)).status, JSON.stringify(fault)).toBe(400);
+      await expectRefused(addFault(fault as FaultSpec), 400);
     }
   });
 });
@@ -206,9 +206,9 @@ describe("fault injection", () => {
 describe("the emulator's clock", () => {
   it("moves forward by advanceSeconds", async () => {
     const before = Date.parse((await h.state()).now);
-    const { body } = await h.control("POST", "clock", { advanceSeconds: 86400 });
-    expect(Date.parse(body.now) - before).toBeGreaterThanOrEqual(86400 * 1000);
-    expect((await h.control("POST", "clock", { advanceSeconds: -5 })).status).toBe(400);
+    const now = await h.client.advanceClock(86400);
+    expect(Date.parse(now) - before).toBeGreaterThanOrEqual(86400 * 1000);
+    await expectRefused(h.client.advanceClock(-5), 400);
   });
 });
 
@@ -217,7 +217,7 @@ describe("latency", () => {
     const slow = await startHarness({ latencyMs: 150 });
     try {
       let started = Date.now();
-      await slow.control("GET", "health");
+      await slow.client.health();
       expect(Date.now() - started).toBeLessThan(140);
       started = Date.now();
       await slow.stableToken(COFFEE);

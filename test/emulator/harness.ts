@@ -1,32 +1,54 @@
 import { expect } from "vitest";
-import { startEmulator, defaultSeed, type RunningEmulator, type EmulatorOptions, type Seed } from "../../emulator/index";
+import {
+  defaultSeed,
+  EmulatorClient,
+  startEmulator,
+  type EmulatorOptions,
+  type LinkState,
+  type RunningEmulator,
+  type Seed,
+  type WorldState,
+} from "../../emulator/index";
 
-export const COFFEE = "wxc0ffee0000000001";
-export const BAKERY = "wxb4ce000000000002";
-export const BOOKS = "wxb00c000000000003";
-export const MALL = "wx5a1e000000000004";
-export const HARBOUR = "wx0a00000000000001";
-export const STORE_LOCATOR = "wx1000000000000001";
-export const LIVE_CHAT = "wx1000000000000002";
-export const MEMBERSHIP = "wx1000000000000003";
-export const REVIEWS = "wx1000000000000004";
-export const DELIVERY = "wx1000000000000005";
-export const COMPONENT = "wx0c00000000000001";
+/** The app id of the default seed's account with this nickname, so the tests name accounts as the seed does. */
+function appIdOf(accounts: ReadonlyArray<{ appId: string; nickname?: string }> | undefined, nickname: string): string {
+  const account = accounts?.find((candidate) => candidate.nickname === nickname);
+  if (!account) throw new Error(`the default seed has no account named ${nickname}`);
+  return account.appId;
+}
 
+export const COFFEE = appIdOf(defaultSeed.miniPrograms, "Harbour Coffee");
+export const BAKERY = appIdOf(defaultSeed.miniPrograms, "Corner Bakery");
+export const BOOKS = appIdOf(defaultSeed.miniPrograms, "Riverside Books");
+/** A store mini program shown nearby: it cannot be unlinked. */
+export const MALL = appIdOf(defaultSeed.miniPrograms, "Outlet Mall");
+export const HARBOUR = appIdOf(defaultSeed.officialAccounts, "Harbour Group");
+/** Needs approval; 3.0.0 has no quick update. */
+export const STORE_LOCATOR = appIdOf(defaultSeed.plugins, "Store Locator");
+/** Needs no approval. */
+export const LIVE_CHAT = appIdOf(defaultSeed.plugins, "Live Chat");
+export const MEMBERSHIP = appIdOf(defaultSeed.plugins, "Membership Card");
+export const REVIEWS = appIdOf(defaultSeed.plugins, "Reviews");
+export const DELIVERY = appIdOf(defaultSeed.plugins, "Delivery Tracker");
+export const COMPONENT = defaultSeed.component!.appId;
+
+/** A WeChat answer, read field by field as a client would: untyped JSON on purpose. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
-/** A running emulator plus small clients for its WeChat endpoints and control surface. */
+/** A running emulator, a small client for its WeChat endpoints, and the control surface's own client. */
 export interface Harness {
   emulator: RunningEmulator;
   url: string;
+  client: EmulatorClient;
   /** POSTs JSON (or a raw string) to a WeChat path, with `access_token` when given. */
   post(path: string, body?: unknown, token?: string, tokenParam?: string): Promise<Json>;
   stableToken(appId: string): Promise<string>;
   componentToken(): Promise<string>;
   authorizerToken(appId: string): Promise<string>;
-  control(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
-  state(): Promise<Json>;
-  confirmLink(miniProgramAppId: string, by: "officialAccount" | "miniProgram", accept: boolean): Promise<number>;
+  state(): Promise<WorldState>;
+  /** Answers for the admin of HARBOUR's link to the mini program; resolves to the link afterwards. */
+  confirmLink(miniProgramAppId: string, by: "officialAccount" | "miniProgram", accept: boolean): Promise<LinkState | null>;
   advance(seconds: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -88,27 +110,20 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
     return answer.authorizer_access_token as string;
   };
 
-  const control: Harness["control"] = async (method, path, body) => {
-    const response = await fetch(`${url}/__emulator/${path}`, {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Json };
-  };
+  const client = new EmulatorClient(url);
 
   return {
     emulator,
     url,
+    client,
     post,
     stableToken,
     componentToken,
     authorizerToken,
-    control,
-    state: async () => (await control("GET", "state")).body,
-    confirmLink: async (miniProgramAppId, by, accept) =>
-      (await control("POST", "links/confirm", { officialAccountAppId: HARBOUR, miniProgramAppId, by, accept })).status,
+    state: () => client.state(),
+    confirmLink: (miniProgramAppId, by, accept) => client.confirmLink({ officialAccountAppId: HARBOUR, miniProgramAppId, by, accept }),
     advance: async (seconds) => {
-      expect((await control("POST", "clock", { advanceSeconds: seconds })).status).toBe(200);
+      await client.advanceClock(seconds);
     },
     close: () => emulator.close(),
   };
@@ -129,4 +144,9 @@ export function expectError(answer: Json, errcode: number): void {
 
 export function expectOk(answer: Json): void {
   expect(answer, JSON.stringify(answer)).toMatchObject({ errcode: 0, errmsg: "ok" });
+}
+
+/** Asserts that the control surface refused a request with this HTTP status (and, if given, a message matching). */
+export async function expectRefused(request: Promise<unknown>, status: number, message?: RegExp): Promise<void> {
+  await expect(request).rejects.toMatchObject({ name: "EmulatorControlError", status, ...(message ? { message: expect.stringMatching(message) } : {}) });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BAKERY, BOOKS, COFFEE, HARBOUR, MALL, expectError, expectOk, seedWith, startHarness, type Harness } from "./harness";
+import type { LinkAnswer } from "../../emulator/index";
+import { BAKERY, BOOKS, COFFEE, HARBOUR, MALL, expectError, expectOk, expectRefused, seedWith, startHarness, type Harness } from "./harness";
 
 let h: Harness;
 let harbour: string;
@@ -23,17 +24,17 @@ const items = async (token = harbour) => {
 const statuses = async () => (await items()).map((item) => [item.username, item.status]);
 const linkFully = async (appId: string) => {
   expectOk(await invite(appId));
-  expect(await h.confirmLink(appId, "officialAccount", true)).toBe(200);
-  expect(await h.confirmLink(appId, "miniProgram", true)).toBe(200);
+  await h.confirmLink(appId, "officialAccount", true);
+  await h.confirmLink(appId, "miniProgram", true);
 };
 
 describe("linking a mini program", () => {
   it("goes 12 → 2 → 1 as the official account's admin, then the mini program's, agree", async () => {
     expectOk(await invite(COFFEE));
     expect(await statuses()).toEqual([["gh_c0ffee000001", 12]]);
-    expect(await h.confirmLink(COFFEE, "officialAccount", true)).toBe(200);
+    await h.confirmLink(COFFEE, "officialAccount", true);
     expect(await statuses()).toEqual([["gh_c0ffee000001", 2]]);
-    expect(await h.confirmLink(COFFEE, "miniProgram", true)).toBe(200);
+    await h.confirmLink(COFFEE, "miniProgram", true);
     expect(await statuses()).toEqual([["gh_c0ffee000001", 1]]);
     expect((await h.state()).links).toEqual([
       { officialAccountAppId: HARBOUR, miniProgramAppId: COFFEE, status: 1, unlinkPending: false, notifyUsers: true, showProfile: false },
@@ -73,10 +74,10 @@ describe("linking a mini program", () => {
 
   it("ends at 3 when either admin refuses", async () => {
     expectOk(await invite(COFFEE));
-    expect(await h.confirmLink(COFFEE, "officialAccount", false)).toBe(200);
+    await h.confirmLink(COFFEE, "officialAccount", false);
     expectOk(await invite(BAKERY));
-    expect(await h.confirmLink(BAKERY, "officialAccount", true)).toBe(200);
-    expect(await h.confirmLink(BAKERY, "miniProgram", false)).toBe(200);
+    await h.confirmLink(BAKERY, "officialAccount", true);
+    await h.confirmLink(BAKERY, "miniProgram", false);
     expect(await statuses()).toEqual([
       ["gh_c0ffee000001", 3],
       ["gh_b4ce00000002", 3],
@@ -150,15 +151,16 @@ describe("unlinking a mini program", () => {
     expectOk(await unlink(COFFEE));
     expect(await statuses()).toEqual([["gh_c0ffee000001", 1]]);
     expect((await h.state()).links[0]).toMatchObject({ status: 1, unlinkPending: true });
-    expect(await h.confirmLink(COFFEE, "officialAccount", true)).toBe(200);
+    expect(await h.confirmLink(COFFEE, "officialAccount", true)).toBeNull();
     expect(await items()).toEqual([]);
   });
 
   it("keeps the link when the official account's admin refuses the unlink", async () => {
     await linkFully(COFFEE);
     expectOk(await unlink(COFFEE));
-    expect(await h.confirmLink(COFFEE, "officialAccount", false)).toBe(200);
-    expect((await h.state()).links[0]).toMatchObject({ status: 1, unlinkPending: false });
+    const link = await h.confirmLink(COFFEE, "officialAccount", false);
+    expect(link).toMatchObject({ status: 1, unlinkPending: false });
+    expect((await h.state()).links).toEqual([link]);
     expectOk(await unlink(COFFEE));
   });
 
@@ -193,22 +195,15 @@ describe("unlinking a mini program", () => {
 
 describe("an admin's answer through /__emulator/links/confirm", () => {
   it("answers 409 when nothing waits for that admin", async () => {
-    expect(await h.confirmLink(COFFEE, "officialAccount", true)).toBe(409);
+    await expectRefused(h.confirmLink(COFFEE, "officialAccount", true), 409, /no link between/);
     expectOk(await invite(COFFEE));
-    expect(await h.confirmLink(COFFEE, "miniProgram", true)).toBe(409);
+    await expectRefused(h.confirmLink(COFFEE, "miniProgram", true), 409);
     await linkFully(BAKERY);
-    const { status, body } = await h.control("POST", "links/confirm", {
-      officialAccountAppId: HARBOUR,
-      miniProgramAppId: BAKERY,
-      by: "officialAccount",
-      accept: true,
-    });
-    expect(status).toBe(409);
-    expect(body.error).toMatch(/nothing waits/);
+    await expectRefused(h.confirmLink(BAKERY, "officialAccount", true), 409, /nothing waits/);
   });
 
   it("answers 400 for a malformed request", async () => {
-    const { status } = await h.control("POST", "links/confirm", { officialAccountAppId: HARBOUR, miniProgramAppId: COFFEE, by: "anyone" });
-    expect(status).toBe(400);
+    const answer = { officialAccountAppId: HARBOUR, miniProgramAppId: COFFEE, by: "anyone" } as unknown as LinkAnswer;
+    await expectRefused(h.client.confirmLink(answer), 400, /by must be one of/);
   });
 });

@@ -89,7 +89,7 @@ const cli = resolve(__dirname, "../../dist/emulator/cli.js");
 /** The compiled CLI as a user runs it; `npm test` builds dist/ first. */
 async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; firstLine: string }> {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const firstLine = await new Promise<string>((resolveLine, reject) => {
     lines.once("line", resolveLine);
     child.once("exit", (code) => reject(new Error(`the CLI exited with ${code}`)));
@@ -120,7 +120,7 @@ describe("the pulumi-wechat-emulator command", () => {
     writeFileSync(seed, JSON.stringify({ miniPrograms: [{ appId: "wx1", secret: "s", username: "" }] }));
     const child = spawn(process.execPath, [cli, "--port", "0", "--seed", seed], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const { code } = await exitOf(child);
     expect(code).toBe(1);
     expect(stderr).toContain("seed.miniPrograms[0].username must be a non-empty string");

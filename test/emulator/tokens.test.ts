@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BAKERY, COFFEE, COMPONENT, HARBOUR, STORE_LOCATOR, expectError, expectOk, seedWith, startHarness, type Harness } from "./harness";
+import { BAKERY, COFFEE, COMPONENT, HARBOUR, STORE_LOCATOR, expectError, expectOk, seedWith, startHarness, type Harness, type Json } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ const listPlugins = (token: string) => h.post("/wxa/plugin", { action: "list" },
 
 async function clientCredential(appId: string, secret: string) {
   const response = await fetch(`${h.url}/cgi-bin/token?grant_type=client_credential&appid=${appId}&secret=${secret}`);
-  return (await response.json()) as Record<string, any>;
+  return (await response.json()) as Json;
 }
 
 describe("GET /cgi-bin/token", () => {
@@ -23,8 +23,7 @@ describe("GET /cgi-bin/token", () => {
     const second = await clientCredential(COFFEE, "mp-secret-coffee");
     expect(second.access_token).not.toBe(first.access_token);
 
-    const { body } = await h.control("GET", "calls");
-    expect(body.counts["/cgi-bin/token"]).toBe(2);
+    expect((await h.client.calls()).counts["/cgi-bin/token"]).toBe(2);
 
     expectOk(await listPlugins(first.access_token));
     await h.advance(301);
@@ -36,7 +35,7 @@ describe("GET /cgi-bin/token", () => {
     expectError(await clientCredential("wxunknown", "x"), 40013);
     expectError(await clientCredential(COFFEE, "wrong"), 40125);
     const response = await fetch(`${h.url}/cgi-bin/token?grant_type=password&appid=${COFFEE}&secret=mp-secret-coffee`);
-    expectError((await response.json()) as Record<string, any>, 40002);
+    expectError((await response.json()) as Json, 40002);
   });
 });
 

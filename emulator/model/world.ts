@@ -1,4 +1,4 @@
-import type { Accounts } from "./seed";
+import type { Accounts } from "../seed";
 
 /** 1 applying · 2 approved · 3 rejected · 4 timed out. */
 export type PluginStatus = 1 | 2 | 3 | 4;
@@ -41,7 +41,7 @@ export interface Token {
 }
 
 /** Applications nobody answers time out after 48 hours, as WeChat's review window does. */
-export const APPLICATION_TIMEOUT_MS = 48 * 3600 * 1000;
+const APPLICATION_TIMEOUT_MS = 48 * 3600 * 1000;
 
 /** Everything that changes while the emulator runs; the accounts themselves come from the seed and never change. */
 export interface Dynamic {
@@ -58,11 +58,12 @@ export class World {
 
   constructor(readonly accounts: Accounts) {}
 
-  /** Handlers call this after any mutation, so the server knows to persist before answering. */
+  /** The model's rules call this after any change, so the server knows to write the state file before answering. */
   markChanged(): void {
     this.changed = true;
   }
 
+  /** Whether anything changed since the last call; the state file is written only then. */
   takeChanged(): boolean {
     const changed = this.changed;
     this.changed = false;

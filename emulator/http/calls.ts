@@ -1,3 +1,6 @@
+import type { World } from "../model/world";
+import { stringField } from "./protocol";
+
 /** One WeChat call the emulator received. It names the account, never the token, secret or ticket that came with it. */
 export interface CallRecord {
   at: string;
@@ -37,4 +40,20 @@ export class CallLog {
   toJSON(): { calls: CallRecord[]; counts: Record<string, number> } {
     return { calls: this.records, counts: Object.fromEntries(this.counts) };
   }
+}
+
+/** The account a call concerns, for the call log: the token's owner, or the app a token request names. Never the token itself. */
+export function accountOf(world: World, path: string, query: URLSearchParams, body: Record<string, unknown>): string | undefined {
+  switch (path) {
+    case "/cgi-bin/token":
+      return query.get("appid") ?? undefined;
+    case "/cgi-bin/stable_token":
+      return stringField(body, "appid");
+    case "/cgi-bin/component/api_component_token":
+      return stringField(body, "component_appid");
+    case "/cgi-bin/component/api_authorizer_token":
+      return stringField(body, "authorizer_appid");
+  }
+  const value = query.get("access_token") ?? query.get("component_access_token");
+  return value ? world.tokens.get(value)?.appId : undefined;
 }

@@ -1,0 +1,204 @@
+import { persist, reset, type EmulatorContext } from "../context";
+import { MAX_ADVANCE_SECONDS } from "../model/clock";
+import { Refusal } from "../model/codes";
+import { answerAsAdmin } from "../model/links";
+import type { Binding, Link, PluginStatus } from "../model/world";
+import type { CallRecord } from "./calls";
+import { MAX_DELAY_MS, MAX_ERRCODE, MAX_TIMES, MIN_ERRCODE, type Fault, type FaultSpec } from "./faults";
+import { BadRequest, ControlFields } from "./fields";
+
+/** Where the control surface lives; WeChat's own paths never start with it. */
+export const CONTROL_PREFIX = "/__emulator/";
+
+// What the control surface answers, as its client (client.ts) reads it.
+
+export interface BindingState {
+  appId: string;
+  pluginAppId: string;
+  status: PluginStatus;
+  version?: string;
+  reason: string;
+  refusalReason?: string;
+  appliedAt: string;
+}
+
+export type LinkState = Link;
+
+export interface WorldState {
+  now: string;
+  bindings: BindingState[];
+  links: LinkState[];
+}
+
+export interface CallLogState {
+  calls: CallRecord[];
+  /** Per path, or `<path>#<action>` for `/wxa/plugin` and `/wxa/devplugin`. */
+  counts: Record<string, number>;
+}
+
+export interface ControlAnswer {
+  status: number;
+  body: unknown;
+}
+
+type Handler = (context: EmulatorContext, body: Record<string, unknown> | undefined) => ControlAnswer | Promise<ControlAnswer>;
+
+/** The control surface under `/__emulator/`: what tests and demos use to look at and steer the emulated WeChat. */
+const surface = new Map<string, Partial<Record<string, Handler>>>([
+  ["health", { GET: ({ clock }) => answer({ status: "ok", now: new Date(clock.now()).toISOString() }) }],
+  [
+    "reset",
+    {
+      POST: async (context) => {
+        await reset(context);
+        return answer({ ok: true });
+      },
+    },
+  ],
+  [
+    "state",
+    {
+      GET: async (context) => {
+        context.world.settle(context.clock.now());
+        await persist(context);
+        return answer(describeWorld(context));
+      },
+    },
+  ],
+  [
+    "calls",
+    {
+      GET: ({ calls }) => answer(calls.toJSON() satisfies CallLogState),
+      DELETE: ({ calls }) => {
+        calls.clear();
+        return answer({ ok: true });
+      },
+    },
+  ],
+  [
+    "faults",
+    {
+      POST: ({ faults }, body) => {
+        const fault = faults.add(readFault(body));
+        return fault instanceof Refusal ? refuse(409, fault.message) : answer({ id: fault.id });
+      },
+      DELETE: ({ faults }) => {
+        faults.clear();
+        return answer({ ok: true });
+      },
+    },
+  ],
+  [
+    "clock",
+    {
+      POST: async (context, body) => {
+        const seconds = ControlFields.read(body, ["advanceSeconds"]).number("advanceSeconds", { min: 0, max: MAX_ADVANCE_SECONDS });
+        const refusal = context.clock.advance(seconds);
+        // Out of the clock's range: a bound on the value asked for, like advanceSeconds' own.
+        if (refusal) return refuse(400, refusal.message);
+        context.world.settle(context.clock.now());
+        await persist(context, true);
+        return answer({ now: new Date(context.clock.now()).toISOString() });
+      },
+    },
+  ],
+  [
+    "links/confirm",
+    {
+      POST: async (context, body) => {
+        const fields = ControlFields.read(body, ["officialAccountAppId", "miniProgramAppId", "by", "accept"]);
+        const link = answerAsAdmin(context.world, {
+          officialAccountAppId: fields.text("officialAccountAppId"),
+          miniProgramAppId: fields.text("miniProgramAppId"),
+          by: fields.choice("by", ["officialAccount", "miniProgram"] as const),
+          accept: fields.boolean("accept"),
+        });
+        if (link instanceof Refusal) return refuse(409, link.message);
+        await persist(context);
+        return answer({ link: link && describeLink(link) });
+      },
+    },
+  ],
+]);
+
+/** Answers a control request; `path` is what follows CONTROL_PREFIX. */
+export async function control(context: EmulatorContext, method: string, path: string, body: Record<string, unknown> | undefined): Promise<ControlAnswer> {
+  const handlers = surface.get(path);
+  if (!handlers) return refuse(404, `${CONTROL_PREFIX}${path} is not part of the control surface`);
+  const handle = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
+  if (!handle) return refuse(405, `${method} is not supported on ${CONTROL_PREFIX}${path}`);
+  try {
+    return await handle(context, body);
+  } catch (error) {
+    if (error instanceof BadRequest) return refuse(400, error.message);
+    throw error;
+  }
+}
+
+const FAULT_FIELDS = [
+  "path",
+  "action",
+  "appId",
+  "errcode",
+  "httpStatus",
+  "delayMs",
+  "dropConnection",
+  "times",
+  "probability",
+] as const satisfies readonly (keyof FaultSpec)[];
+
+function readFault(body: Record<string, unknown> | undefined): Omit<Fault, "id"> {
+  const fields = ControlFields.read(body, FAULT_FIELDS);
+  const path = fields.text("path");
+  if (!path.startsWith("/")) throw new BadRequest("path must start with /");
+  const errcode = fields.has("errcode") ? fields.number("errcode", { min: MIN_ERRCODE, max: MAX_ERRCODE, integer: true }) : undefined;
+  if (errcode === 0) throw new BadRequest("errcode must be an error: 0 is success, which a fault that does not act cannot give");
+  const drop = fields.has("dropConnection") ? fields.choice("dropConnection", [true, false, "before", "after"] as const) : false;
+  const fault: Omit<Fault, "id"> = {
+    path,
+    action: fields.has("action") ? fields.text("action") : undefined,
+    appId: fields.has("appId") ? fields.text("appId") : undefined,
+    errcode,
+    httpStatus: fields.has("httpStatus") ? fields.number("httpStatus", { min: 400, max: 599, integer: true }) : undefined,
+    delayMs: fields.has("delayMs") ? fields.number("delayMs", { min: 0, max: MAX_DELAY_MS }) : undefined,
+    dropConnection: drop === true ? "before" : drop === false ? undefined : drop,
+    remaining: fields.has("times") ? fields.number("times", { min: 1, max: MAX_TIMES, integer: true }) : undefined,
+    probability: fields.has("probability") ? fields.number("probability", { min: 0, max: 1 }) : 1,
+  };
+  if (fault.errcode === undefined && fault.httpStatus === undefined && fault.delayMs === undefined && fault.dropConnection === undefined) {
+    throw new BadRequest("a fault needs errcode, httpStatus, delayMs or dropConnection");
+  }
+  return fault;
+}
+
+function describeWorld({ world, clock }: EmulatorContext): WorldState {
+  return {
+    now: new Date(clock.now()).toISOString(),
+    bindings: world.bindings.map(describeBinding),
+    links: world.links.map(describeLink),
+  };
+}
+
+function describeBinding(binding: Binding): BindingState {
+  return {
+    appId: binding.appId,
+    pluginAppId: binding.pluginAppId,
+    status: binding.status,
+    ...(binding.version === undefined ? {} : { version: binding.version }),
+    reason: binding.reason,
+    ...(binding.refusalReason === undefined ? {} : { refusalReason: binding.refusalReason }),
+    appliedAt: new Date(binding.appliedAt).toISOString(),
+  };
+}
+
+function describeLink(link: Link): LinkState {
+  return { ...link };
+}
+
+function answer(body: unknown): ControlAnswer {
+  return { status: 200, body };
+}
+
+function refuse(status: number, error: string): ControlAnswer {
+  return { status, body: { error } };
+}
