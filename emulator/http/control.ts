@@ -1,7 +1,8 @@
 import { persist, reset, type EmulatorContext } from "../context";
 import { MAX_ADVANCE_SECONDS } from "../model/clock";
-import { Refusal } from "../model/codes";
+import { Refusal, WeChatRefusal } from "../model/codes";
 import { answerAsAdmin } from "../model/links";
+import { answerApplication } from "../model/plugins";
 import type { Binding, Link, PluginStatus } from "../model/world";
 import type { CallRecord } from "./calls";
 import { MAX_DELAY_MS, MAX_ERRCODE, MAX_TIMES, MIN_ERRCODE, type Fault, type FaultSpec } from "./faults";
@@ -116,6 +117,27 @@ const surface = new Map<string, Partial<Record<string, Handler>>>([
         if (link instanceof Refusal) return refuse(409, link.message);
         await persist(context);
         return answer({ link: link && describeLink(link) });
+      },
+    },
+  ],
+  [
+    "plugins/answer",
+    {
+      POST: async (context, body) => {
+        const fields = ControlFields.read(body, ["pluginAppId", "miniProgramAppId", "accept", "reason"]);
+        const pluginAppId = fields.text("pluginAppId");
+        const miniProgramAppId = fields.text("miniProgramAppId");
+        const accept = fields.boolean("accept");
+        if (accept && fields.has("reason")) throw new BadRequest("reason is the refusal reason: it goes only with accept: false");
+        const reason = fields.has("reason") ? fields.text("reason") : undefined;
+        // An application left unanswered for 48 hours has timed out, and no longer waits for an answer.
+        context.world.settle(context.clock.now());
+        const binding = answerApplication(context.world, { pluginAppId, miniProgramAppId, accept, reason });
+        await persist(context);
+        if (binding instanceof WeChatRefusal) {
+          return refuse(409, `no pending application from ${miniProgramAppId} for plugin ${pluginAppId}: ${binding.message} (WeChat's ${binding.code})`);
+        }
+        return answer({ binding: describeBinding(binding) });
       },
     },
   ],

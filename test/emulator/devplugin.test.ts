@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BAKERY, BOOKS, COFFEE, LIVE_CHAT, MALL, STORE_LOCATOR, expectError, expectOk, startHarness, type Harness } from "./harness";
+import type { PluginAnswer } from "../../emulator/index";
+import { BAKERY, BOOKS, COFFEE, LIVE_CHAT, MALL, STORE_LOCATOR, expectError, expectOk, expectRefused, startHarness, type Harness } from "./harness";
 
 let h: Harness;
 let storeLocator: string;
@@ -111,5 +112,56 @@ describe("deleting an application", () => {
     expectError(await dev({ action: "dev_delete", appid: COFFEE }), 89241);
     expectOk(await dev({ action: "dev_agree", appid: COFFEE }));
     expectError(await dev({ action: "dev_delete", appid: COFFEE }), 89241);
+  });
+});
+
+describe("answering as the developer through /__emulator/plugins/answer", () => {
+  const answer = (miniProgramAppId: string, accept: boolean, reason?: string) =>
+    h.client.answerPluginApplication({ pluginAppId: STORE_LOCATOR, miniProgramAppId, accept, ...(reason === undefined ? {} : { reason }) });
+
+  it("approves a pending application and answers with the entry as /__emulator/state shows it", async () => {
+    await applyFrom(COFFEE);
+    const binding = await answer(COFFEE, true);
+    expect(binding).toEqual({ appId: COFFEE, pluginAppId: STORE_LOCATOR, status: 2, reason: `from ${COFFEE}`, appliedAt: expect.any(String) });
+    expect((await h.state()).bindings).toEqual([binding]);
+    expect(await statusOf(COFFEE)).toBe(2);
+  });
+
+  it("refuses with a reason shown as refusalReason, the mini program's own reason kept", async () => {
+    await applyFrom(COFFEE);
+    expect(await answer(COFFEE, false, "not in this region")).toMatchObject({ status: 3, reason: `from ${COFFEE}`, refusalReason: "not in this region" });
+    expect(await statusOf(COFFEE)).toBe(3);
+  });
+
+  it("is the developer's own decision: an application answered one way cannot be answered the other", async () => {
+    await applyFrom(COFFEE);
+    await answer(COFFEE, true);
+    expectError(await dev({ action: "dev_refuse", appid: COFFEE }), 89240);
+    await applyFrom(BAKERY);
+    expectOk(await dev({ action: "dev_agree", appid: BAKERY }));
+    await expectRefused(answer(BAKERY, false), 409, /not pending.*89240/);
+  });
+
+  it("answers 409 without a pending application: none, already answered, or timed out", async () => {
+    await expectRefused(answer(COFFEE, true), 409, /no pending application from wxc0ffee0000000001 for plugin wx1000000000000001.*89242/);
+    await applyFrom(BAKERY);
+    await advance(48 * 3600);
+    await expectRefused(answer(BAKERY, true), 409, /89240/);
+    expect((await h.state()).bindings).toEqual([expect.objectContaining({ appId: BAKERY, status: 4 })]);
+  });
+
+  it("answers 400 for malformed input, and leaves the application pending", async () => {
+    await applyFrom(COFFEE);
+    const malformed = [
+      { pluginAppId: STORE_LOCATOR, miniProgramAppId: COFFEE },
+      { pluginAppId: STORE_LOCATOR, miniProgramAppId: COFFEE, accept: "yes" },
+      { pluginAppId: STORE_LOCATOR, miniProgramAppId: 42, accept: true },
+      { pluginAppId: "", miniProgramAppId: COFFEE, accept: true },
+      { pluginAppId: STORE_LOCATOR, miniProgramAppId: COFFEE, accept: true, reason: "a reason goes only with a refusal" },
+      { pluginAppId: STORE_LOCATOR, miniProgramAppId: COFFEE, accept: false, reason: "x".repeat(257) },
+      { pluginAppId: STORE_LOCATOR, miniProgramAppId: COFFEE, accept: false, reson: "misspelt" },
+    ];
+    for (const body of malformed) await expectRefused(h.client.answerPluginApplication(body as unknown as PluginAnswer), 400);
+    expect(await statusOf(COFFEE)).toBe(1);
   });
 });
