@@ -1,9 +1,8 @@
 import type { ProviderConfig } from "../config";
-import { tokenRejectedCodes } from "./codes";
-import { CallContext, WeChatError } from "./errors";
+import { CallContext } from "./errors";
 import { RetryPolicy, defaultRetryPolicy, withRetry } from "./retry";
 import { TokenStore } from "./tokens";
-import { Transport, WeChatResponse } from "./transport";
+import { Send, Transport, WeChatResponse } from "./transport";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -16,56 +15,26 @@ export interface ClientOptions {
 export class WeChatClient {
   readonly tokens: TokenStore;
   private readonly transport: Transport;
-  private readonly retry: RetryPolicy;
+  private readonly send: Send;
 
   constructor(readonly config: ProviderConfig, options: ClientOptions = {}) {
-    this.retry = { ...defaultRetryPolicy, maxAttempts: config.maxAttempts, ...options.retry };
-    this.transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
-    this.tokens = new TokenStore(config, this.transport, this.retry);
+    const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: config.maxAttempts, ...options.retry };
+    const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
+    this.transport = transport;
+    this.send = (request, context) => withRetry(() => transport.send(request, context), retry);
+    this.tokens = new TokenStore(config, this.send);
   }
 
-  async call(appId: string, path: string, body: unknown, context: CallContext): Promise<WeChatResponse> {
-    const attempt = async (): Promise<WeChatResponse> => {
-      const token = await this.tokens.get(appId, context.account);
-      try {
-        return await this.transport.send({ method: "POST", url: path, query: { access_token: token }, body }, context);
-      } catch (error) {
-        if (error instanceof WeChatError && error.errcode !== undefined && tokenRejectedCodes.has(error.errcode)) {
-          this.tokens.invalidate(appId, token);
-          throw new TokenRejected(error);
-        }
-        throw error;
-      }
-    };
-    try {
-      return await withRetry(attempt, this.retry);
-    } catch (error) {
-      if (!(error instanceof TokenRejected)) throw error;
-      if (!this.tokens.canRenew(appId)) throw error.original;
-      // One renewal only: a second rejection of a brand-new token is not something retrying fixes.
-      try {
-        return await withRetry(attempt, this.retry);
-      } catch (second) {
-        throw second instanceof TokenRejected ? second.original : second;
-      }
-    }
+  call(appId: string, path: string, body: unknown, context: CallContext): Promise<WeChatResponse> {
+    return this.tokens.withToken(appId, context.account, (token) => this.send({ method: "POST", url: path, query: { access_token: token }, body }, context));
   }
 
   /** A call made with the third-party platform's own token (component_access_token). */
   callAsComponent(path: string, body: unknown, context: CallContext): Promise<WeChatResponse> {
-    return this.tokens.withComponentToken(context, (token) =>
-      withRetry(() => this.transport.send({ method: "POST", url: path, query: { component_access_token: token }, body }, context), this.retry),
-    );
+    return this.tokens.withComponentToken(context, (token) => this.send({ method: "POST", url: path, query: { component_access_token: token }, body }, context));
   }
 
   close(): Promise<void> {
     return this.transport.close();
-  }
-}
-
-/** Marks a token rejection inside the retry loop, which must not retry it as if it were transient. */
-class TokenRejected extends Error {
-  constructor(readonly original: WeChatError) {
-    super(original.message);
   }
 }

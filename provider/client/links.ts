@@ -1,6 +1,7 @@
 import type { WeChatClient } from "./client";
 import { CallContext } from "./errors";
 import { isRecord } from "./plugins";
+import { SharedFetch } from "./shared-fetch";
 import { SharedReads } from "./shared-reads";
 
 /** One mini program in an official account's list. `appId` is usually absent: match on `username`. */
@@ -16,7 +17,7 @@ export interface LinkItem {
 /** `POST /cgi-bin/wxopen/wxamplink*`, with the official account's token. */
 export class LinksApi {
   private readonly lists: SharedReads<LinkItem[]>;
-  private readonly usernames = new Map<string, Promise<string | undefined>>();
+  private readonly usernames = new SharedFetch<string, string | undefined>();
 
   constructor(private readonly client: WeChatClient) {
     this.lists = new SharedReads((officialAccountAppId) => this.fetchList(officialAccountAppId));
@@ -51,24 +52,21 @@ export class LinksApi {
 
   /**
    * The mini program's original id (gh_…), from the third-party platform's api_get_authorizer_info; undefined
-   * when no platform is configured. Asked once per mini program per run.
+   * when no platform is configured. Asked once per mini program per run (again after a failure).
    */
-  authorizerUsername(miniProgramAppId: string): Promise<string | undefined> {
+  async authorizerUsername(miniProgramAppId: string): Promise<string | undefined> {
     const component = this.client.config.component;
-    if (!component) return Promise.resolve(undefined);
-    let answer = this.usernames.get(miniProgramAppId);
-    if (!answer) {
+    if (!component) return undefined;
+    return this.usernames.get(miniProgramAppId, async () => {
       const context: CallContext = { call: "api_get_authorizer_info", account: `third-party platform ${component.appId}`, subject: `mini program ${miniProgramAppId}` };
-      answer = this.client
-        .callAsComponent("/cgi-bin/component/api_get_authorizer_info", { component_appid: component.appId, authorizer_appid: miniProgramAppId }, context)
-        .then((body) => {
-          const info = isRecord(body.authorizer_info) ? body.authorizer_info : {};
-          return typeof info.user_name === "string" && info.user_name !== "" ? info.user_name : undefined;
-        });
-      this.usernames.set(miniProgramAppId, answer);
-      answer.catch(() => this.usernames.delete(miniProgramAppId));
-    }
-    return answer;
+      const body = await this.client.callAsComponent(
+        "/cgi-bin/component/api_get_authorizer_info",
+        { component_appid: component.appId, authorizer_appid: miniProgramAppId },
+        context,
+      );
+      const info = isRecord(body.authorizer_info) ? body.authorizer_info : {};
+      return typeof info.user_name === "string" && info.user_name !== "" ? info.user_name : undefined;
+    });
   }
 
   private async fetchList(officialAccountAppId: string): Promise<LinkItem[]> {

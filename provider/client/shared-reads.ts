@@ -1,13 +1,16 @@
+import { SharedFetch } from "./shared-fetch";
+
 /**
- * One list call per account per Pulumi run: every resource of an account reads from the same answer, concurrent
- * readers wait for the same request, and a write to the account makes the next reader fetch again. A read asked
- * for while writes to the account are in flight waits for them, so that concurrent creates on one account share
+ * One list call per account per Pulumi run, until a write: every resource of an account reads from the same answer,
+ * concurrent readers wait for the same request, and a write to the account makes the next reader fetch again. A read
+ * asked for while writes to the account are in flight waits for them, so that concurrent creates on one account share
  * one list taken after all of them, instead of one list each.
  */
 export class SharedReads<T> {
-  private readonly answers = new Map<string, Promise<T>>();
-  /** The last read of each account, kept across writes: see `recent`. */
-  private readonly lastRead = new Map<string, Promise<T>>();
+  /** The last read of each account, kept after writes for `recent`; `get` reads again when the account is in `written`. */
+  private readonly reads = new SharedFetch<string, T>();
+  /** Accounts written to since their last read began. */
+  private readonly written = new Set<string>();
   private readonly writes = new Map<string, Set<Promise<unknown>>>();
 
   constructor(private readonly fetch: (key: string) => Promise<T>) {}
@@ -16,18 +19,8 @@ export class SharedReads<T> {
     for (let inFlight = this.writes.get(key); inFlight; inFlight = this.writes.get(key)) {
       await Promise.allSettled(inFlight);
     }
-    let answer = this.answers.get(key);
-    if (!answer) {
-      answer = this.fetch(key);
-      this.answers.set(key, answer);
-      this.lastRead.set(key, answer);
-      // A failed read is not remembered: the next reader tries again.
-      answer.catch(() => {
-        if (this.answers.get(key) === answer) this.answers.delete(key);
-        if (this.lastRead.get(key) === answer) this.lastRead.delete(key);
-      });
-    }
-    return answer;
+    if (this.written.delete(key)) this.reads.forget(key);
+    return this.reads.get(key, () => this.fetch(key));
   }
 
   /**
@@ -36,7 +29,7 @@ export class SharedReads<T> {
    * would read again after every unlink.
    */
   recent(key: string): Promise<T> {
-    return this.lastRead.get(key) ?? this.get(key);
+    return this.reads.peek(key) ?? this.get(key);
   }
 
   /** Runs a write to the account; whatever it does, the account's list must be fetched again afterwards. */
@@ -46,7 +39,7 @@ export class SharedReads<T> {
     const tracked: Promise<R> = write().finally(() => {
       inFlight.delete(tracked);
       if (inFlight.size === 0 && this.writes.get(key) === inFlight) this.writes.delete(key);
-      this.answers.delete(key);
+      this.written.add(key);
     });
     inFlight.add(tracked);
     return tracked;

@@ -2,8 +2,8 @@ import type { ProviderConfig } from "../config";
 import { envName } from "../config";
 import { tokenRejectedCodes } from "./codes";
 import { CallContext, WeChatError } from "./errors";
-import { RetryPolicy, withRetry } from "./retry";
-import { Transport, WeChatResponse } from "./transport";
+import { SharedFetch } from "./shared-fetch";
+import { Send, WeChatResponse } from "./transport";
 
 /** Where an app id's access token comes from, in the order the provider looks. */
 export type CredentialSource = "accessTokens" | "tokenUrl" | "component" | "appSecrets";
@@ -18,19 +18,20 @@ interface Token {
 const renewalMarginMs = 5 * 60_000;
 
 /**
- * Access tokens per app id: fetched once, shared by every concurrent caller, kept until shortly before expiry.
+ * Access tokens per app id, and the third-party platform's component token: fetched once, shared by every concurrent
+ * caller, kept until shortly before expiry. Every call that uses a token goes through `withToken` or
+ * `withComponentToken`, the one place a token WeChat rejects is renewed.
  * The provider never calls /cgi-bin/token: each call there invalidates the token every other service uses.
  */
 export class TokenStore {
-  private readonly tokens = new Map<string, Token>();
-  private readonly fetching = new Map<string, Promise<Token>>();
+  /** By app id, and by `component:<appId>` for the platform's own token. */
+  private readonly tokens = new SharedFetch<string, Token>();
   /** api_authorizer_token may hand back a new refresh token; later fetches use the newest. */
   private readonly refreshTokens: Map<string, string>;
 
   constructor(
     private readonly config: ProviderConfig,
-    private readonly transport: Transport,
-    private readonly retry: RetryPolicy,
+    private readonly send: Send,
   ) {
     this.refreshTokens = new Map(Object.entries(config.authorizerRefreshTokens));
   }
@@ -51,27 +52,51 @@ export class TokenStore {
     );
   }
 
-  /** Static tokens from wechat:accessTokens cannot be renewed: a rejection is final. */
-  canRenew(appId: string): boolean {
-    return this.sourceFor(appId) !== "accessTokens";
+  /**
+   * Runs `call` with the account's access token. `account` names the account in messages, e.g. "mini program wx…".
+   * Static tokens from wechat:accessTokens cannot be renewed, so their rejection is final.
+   */
+  async withToken<T>(appId: string, account: string, call: (token: string) => Promise<T>): Promise<T> {
+    return this.renewingOnce(appId, () => this.fetch(appId, account), call, this.sourceFor(appId) !== "accessTokens");
   }
 
-  async get(appId: string, account: string): Promise<string> {
-    const cached = this.tokens.get(appId);
-    if (cached && Date.now() < cached.renewAt) return cached.value;
-    let pending = this.fetching.get(appId);
-    if (!pending) {
-      pending = this.fetch(appId, account).finally(() => this.fetching.delete(appId));
-      this.fetching.set(appId, pending);
+  /** Runs `call` with the third-party platform's own token (component_access_token). */
+  async withComponentToken<T>(context: CallContext, call: (componentToken: string) => Promise<T>): Promise<T> {
+    const component = this.config.component;
+    if (!component) throw new WeChatError("WECHAT_CREDENTIAL_ERROR", context, "no third-party platform is configured");
+    const tokenContext: CallContext = { ...context, call: "fetching the third-party platform's component token", account: `third-party platform ${component.appId}` };
+    const fetch = async () => {
+      const body = await this.send(
+        {
+          method: "POST",
+          url: "/cgi-bin/component/api_component_token",
+          body: { component_appid: component.appId, component_appsecret: component.appSecret, component_verify_ticket: component.verifyTicket },
+        },
+        tokenContext,
+      );
+      return readToken(body, "component_access_token", tokenContext);
+    };
+    return this.renewingOnce(`component:${component.appId}`, fetch, call, true);
+  }
+
+  /**
+   * The one renewal path: a token WeChat rejects is dropped (unless a newer one already replaced it), fetched again,
+   * and `call` tried once more. A second rejection, of a brand-new token, is not something retrying fixes.
+   */
+  private async renewingOnce<T>(key: string, fetch: () => Promise<Token>, call: (token: string) => Promise<T>, renewable: boolean): Promise<T> {
+    const token = await this.token(key, fetch);
+    try {
+      return await call(token);
+    } catch (error) {
+      if (!renewable || !(error instanceof WeChatError) || error.errcode === undefined || !tokenRejectedCodes.has(error.errcode)) throw error;
+      this.tokens.forget(key, (held) => held.value === token);
+      return call(await this.token(key, fetch));
     }
-    const token = await pending;
-    this.tokens.set(appId, token);
-    return token.value;
   }
 
-  /** Forget a token WeChat rejected, unless a newer one already replaced it. */
-  invalidate(appId: string, value: string): void {
-    if (this.tokens.get(appId)?.value === value) this.tokens.delete(appId);
+  private async token(key: string, fetch: () => Promise<Token>): Promise<string> {
+    this.tokens.forget(key, (held) => Date.now() >= held.renewAt);
+    return (await this.tokens.get(key, fetch)).value;
   }
 
   private async fetch(appId: string, account: string): Promise<Token> {
@@ -115,49 +140,6 @@ export class TokenStore {
       this.refreshTokens.set(appId, body.authorizer_refresh_token);
     }
     return readToken(body, "authorizer_access_token", context);
-  }
-
-  /** Runs a call with the third-party platform's own token, renewing it once if WeChat rejects it. */
-  async withComponentToken<T>(context: CallContext, call: (componentToken: string) => Promise<T>): Promise<T> {
-    const componentAppId = this.config.component?.appId;
-    if (!componentAppId) throw new WeChatError("WECHAT_CREDENTIAL_ERROR", context, "no third-party platform is configured");
-    const key = `component:${componentAppId}`;
-    const token = await this.getComponentToken(key, context);
-    try {
-      return await call(token);
-    } catch (error) {
-      if (!(error instanceof WeChatError) || error.errcode === undefined || !tokenRejectedCodes.has(error.errcode)) throw error;
-      this.invalidate(key, token);
-      return call(await this.getComponentToken(key, context));
-    }
-  }
-
-  private async getComponentToken(key: string, context: CallContext): Promise<string> {
-    const cached = this.tokens.get(key);
-    if (cached && Date.now() < cached.renewAt) return cached.value;
-    let pending = this.fetching.get(key);
-    if (!pending) {
-      const component = this.config.component!;
-      const tokenContext = { ...context, call: "fetching the third-party platform's component token", account: `third-party platform ${component.appId}` };
-      pending = this.send(
-        {
-          method: "POST",
-          url: "/cgi-bin/component/api_component_token",
-          body: { component_appid: component.appId, component_appsecret: component.appSecret, component_verify_ticket: component.verifyTicket },
-        },
-        tokenContext,
-      )
-        .then((body) => readToken(body, "component_access_token", tokenContext))
-        .finally(() => this.fetching.delete(key));
-      this.fetching.set(key, pending);
-    }
-    const token = await pending;
-    this.tokens.set(key, token);
-    return token.value;
-  }
-
-  private send(request: Parameters<Transport["send"]>[0], context: CallContext): Promise<WeChatResponse> {
-    return withRetry(() => this.transport.send(request, context), this.retry);
   }
 }
 

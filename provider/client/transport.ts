@@ -4,6 +4,7 @@ import { CallContext, WeChatError, redactUrl } from "./errors";
 let undiciModule: typeof Undici | undefined;
 /** undici is loaded by the first call (about 60 ms): a provider process that makes none, as in a no-change `up`, skips it. */
 function undici(): typeof Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, synchronously: the agent getter and the error checks need it at once
   return (undiciModule ??= require("undici") as typeof Undici);
 }
 
@@ -16,6 +17,9 @@ export interface WeChatRequest {
 }
 
 export type WeChatResponse = Record<string, unknown>;
+
+/** Sends a request with retries (see `withRetry`): how the client and its token store send every request. */
+export type Send = (request: WeChatRequest, context: CallContext) => Promise<WeChatResponse>;
 
 export interface TransportOptions {
   endpoint: string;
