@@ -1,7 +1,9 @@
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/require-await -- these functions' text is
+   stored in every user's state: they must stay as they are (see below) */
 import type * as pulumi from "@pulumi/pulumi";
 
 /*
- * The objects Pulumi serializes into every resource's state as `__provider`. They capture nothing and only
+ * The objects whose source text Pulumi stores in every resource's state as `__provider`. They capture nothing and only
  * delegate to the installed package, which keeps the state small and free of secrets, byte-identical across
  * releases (so upgrades show no `__provider` diff), and makes old stacks run the new code for refresh and delete.
  * Do not add logic here: any change to these functions changes every user's state.

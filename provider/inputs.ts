@@ -28,7 +28,8 @@ const rules: Record<Kind, { test: (value: unknown) => boolean; expected: string 
  * Validates a resource's inputs before anything reaches WeChat: every failure names its property. Unknown
  * values (preview) pass, and keys the resource does not know are refused rather than silently ignored.
  */
-export function checkFields(news: Record<string, unknown>, fields: Field[]): pulumi.dynamic.CheckFailure[] {
+export function checkFields(inputs: object, fields: Field[]): pulumi.dynamic.CheckFailure[] {
+  const news = inputs as Record<string, unknown>;
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const known = new Set(fields.map((f) => f.name));
   for (const key of Object.keys(news)) {
@@ -48,15 +49,33 @@ export function checkFields(news: Record<string, unknown>, fields: Field[]): pul
 }
 
 /** Only the declared keys, without the ones left unset. */
-export function pick(news: object, fields: Field[]): Record<string, unknown> {
-  const values = news as Record<string, unknown>;
+export function pick<T extends object>(values: T, fields: Field[]): T {
+  const given = values as Record<string, unknown>;
   const result: Record<string, unknown> = {};
-  for (const field of fields) if (values[field.name] !== undefined && values[field.name] !== null) result[field.name] = values[field.name];
-  return result;
+  for (const field of fields) if (given[field.name] !== undefined && given[field.name] !== null) result[field.name] = given[field.name];
+  return result as T;
+}
+
+/** What a diff decided, and the warnings that say why, for the caller to show: `diff` itself has no effects. */
+export interface Diff {
+  result: pulumi.dynamic.DiffResult;
+  warnings: string[];
+}
+
+/**
+ * What a read returns. Pulumi's `ReadResult<Outputs>` types `inputs` as the outputs, but they are the inputs: the
+ * engine diffs the program against them after a refresh.
+ */
+export interface Read<Inputs, Outputs> {
+  /** Empty when the resource is gone: the engine then drops it from the state. */
+  id: string;
+  props?: Outputs;
+  inputs?: Inputs;
 }
 
 function describe(value: unknown): string {
   if (typeof value === "string") return value === "" ? "an empty string" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (Array.isArray(value)) return "a list";
-  return value === null ? "null" : typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  return value === null ? "null" : typeof value === "object" ? "an object" : typeof value;
 }

@@ -1,9 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
-import { WeChatError, isWeChatError } from "./client/errors";
+import { PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
 import { PluginEntry, PluginsApi } from "./client/plugins";
 import { TokenStore } from "./client/tokens";
-import { Field, checkFields, isUnknown, pick } from "./inputs";
+import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /** MiniProgramPlugin: a plugin a mini program uses. create = apply, update = quick update, delete = unbind, read = list. */
 
@@ -41,29 +41,32 @@ export class PluginResource {
     private readonly warn: (message: string) => void,
   ) {}
 
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  check(news: object): pulumi.dynamic.CheckResult<PluginInputs> {
     const failures = checkFields(news, fields);
-    const appId = news.appId;
+    const appId = (news as Record<string, unknown>).appId;
     if (typeof appId === "string" && !isUnknown(appId) && !failures.some((f) => f.property === "appId") && !this.tokens.sourceFor(appId)) {
       failures.push({ property: "appId", reason: TokenStore.missingCredential(appId) });
     }
-    return { inputs: pick(news, fields), failures };
+    // The inputs are valid once `failures` is empty, and the engine goes no further otherwise.
+    return { inputs: pick(news, fields) as PluginInputs, failures };
   }
 
-  async diff(_id: string, olds: PluginOutputs, news: PluginInputs): Promise<pulumi.dynamic.DiffResult> {
+  /** What `up` changes, and why, from the state and the program alone. */
+  static diff(this: void, olds: PluginOutputs, news: PluginInputs): Diff {
     const replaces: string[] = (["appId", "pluginAppId"] as const).filter((key) => isUnknown(news[key]) || news[key] !== olds[key]);
+    const warnings: string[] = [];
     let deleteBeforeReplace = false;
     if (replaces.length === 0 && (olds.status === "rejected" || olds.status === "expired")) {
       // Same id: the old entry must be unbound before WeChat accepts a new application.
       replaces.push("status");
       deleteBeforeReplace = true;
-      this.warn(`${describe(olds)}: the application was ${olds.status === "rejected" ? "rejected by the plugin developer" : "left unanswered until it expired"}; it will be unbound and applied for again`);
+      warnings.push(`${describe(olds)}: the application was ${olds.status === "rejected" ? "rejected by the plugin developer" : "left unanswered until it expired"}; it will be unbound and applied for again`);
     }
     const versionChanged = news.version !== undefined && (isUnknown(news.version) || news.version !== olds.appliedVersion);
-    return { changes: replaces.length > 0 || versionChanged, replaces, deleteBeforeReplace };
+    return { result: { changes: replaces.length > 0 || versionChanged, replaces, deleteBeforeReplace }, warnings };
   }
 
-  async create(inputs: PluginInputs): Promise<pulumi.dynamic.CreateResult> {
+  async create(inputs: PluginInputs): Promise<Required<pulumi.dynamic.CreateResult<PluginOutputs>>> {
     const { appId, pluginAppId } = inputs;
     const id = `${appId}/${pluginAppId}`;
     let entry = await this.applyOrAdopt(inputs);
@@ -78,19 +81,19 @@ export class PluginResource {
     } catch (error) {
       // The application exists at WeChat: record it in the state even though the version step failed, so the
       // next `up` retries the version instead of applying again.
-      throw Object.assign(error as Error, { id, properties: outs, reasons: [(error as Error).message] });
+      throw new PartialCreateError(id, outs, error);
     }
   }
 
-  async read(id: string, props: Partial<PluginOutputs>): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props: Partial<PluginOutputs>): Promise<Read<PluginInputs, PluginOutputs>> {
     const [appId, pluginAppId] = props.appId && props.pluginAppId ? [props.appId, props.pluginAppId] : parseId(id);
     const entry = await this.find(appId, pluginAppId);
-    if (!entry) return { id: "", props: {} };
-    const inputs = { ...pick(props, fields), appId, pluginAppId } as PluginInputs;
+    if (!entry) return { id: "" };
+    const inputs: PluginInputs = { ...pick(props, fields), appId, pluginAppId };
     return { id, props: outputs(inputs, entry, props.appliedVersion), inputs: { ...inputs } };
   }
 
-  async update(_id: string, olds: PluginOutputs, news: PluginInputs): Promise<pulumi.dynamic.UpdateResult> {
+  async update(_id: string, olds: PluginOutputs, news: PluginInputs): Promise<Required<pulumi.dynamic.UpdateResult<PluginOutputs>>> {
     const entry = await this.find(news.appId, news.pluginAppId);
     if (!entry) {
       this.warn(`${describe(news)}: no longer in the mini program's plugin list; applying again`);
@@ -120,7 +123,7 @@ export class PluginResource {
     }
     const entry = await this.find(appId, pluginAppId);
     if (!entry) {
-      throw new WeChatError("WECHAT_BAD_RESPONSE", { call: "plugin apply", account: `mini program ${appId}`, subject: `plugin ${pluginAppId}` },
+      throw new WeChatError("WECHAT_NOT_IN_LIST", { call: "plugin apply", account: `mini program ${appId}`, subject: `plugin ${pluginAppId}` },
         "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
     }
     if (adopted) this.warn(`${describe(inputs)}: already applied for or added (status ${statusName(entry.status)}); adopting it`);
@@ -146,7 +149,7 @@ export class PluginResource {
 
 function outputs(inputs: PluginInputs, entry: PluginEntry, appliedVersion: string | undefined): PluginOutputs {
   const outs: PluginOutputs = {
-    ...(pick(inputs, fields) as unknown as PluginInputs),
+    ...pick(inputs, fields),
     status: statusName(entry.status),
     statusCode: entry.status,
     nickname: entry.nickname,

@@ -1,16 +1,19 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { WeChatClient, ClientOptions } from "./client/client";
+import { PartialCreateError } from "./client/errors";
 import { LinksApi } from "./client/links";
 import { PluginsApi } from "./client/plugins";
 import { LoadedConfig, ProviderConfig, loadConfig } from "./config";
+import { Diff, Read } from "./inputs";
 import { LinkResource } from "./link";
-import { warn as pulumiWarn } from "./log";
+import { warn } from "./log";
 import { PluginResource } from "./plugin";
 
 /**
- * What the serialized provider objects delegate to (`require("pulumi-wechat/runtime")`), so the code that runs is
- * always the installed package's, never a copy frozen in the state. One instance per provider process: both
- * resource types share its connection pool, tokens and list answers for the whole Pulumi run.
+ * What the provider objects in each resource's state (`__provider`, see dynamic.ts) delegate to, through
+ * `require("pulumi-wechat/runtime")`: the code that runs is always the installed package's, never a copy kept in the
+ * state. One instance per provider process: both resource types share its connection pool, tokens and list answers
+ * for the whole Pulumi run.
  */
 
 export interface Providers {
@@ -25,11 +28,11 @@ export interface ProviderOptions extends ClientOptions {
 
 export function createProviders(config: ProviderConfig, options: ProviderOptions = {}): Providers {
   const client = new WeChatClient(config, options);
-  const warn = options.warn ?? pulumiWarn;
+  const warnings = options.warn ?? warn;
   return {
     client,
-    plugin: new PluginResource(new PluginsApi(client), client.tokens, warn),
-    link: new LinkResource(new LinksApi(client), client.tokens, warn),
+    plugin: new PluginResource(new PluginsApi(client), client.tokens, warnings),
+    link: new LinkResource(new LinksApi(client), client.tokens, warnings),
   };
 }
 
@@ -61,47 +64,52 @@ function providers(): Providers {
   return providers;
 }
 
-/** Configuration problems surface as check failures, so a preview shows them before anything else runs. */
-function configFailures(): pulumi.dynamic.CheckFailure[] {
-  const { loaded } = current();
-  return loaded.ok ? [] : loaded.problems.map((reason) => ({ property: "", reason }));
+/** What runtime needs of a resource: plugin.ts's and link.ts's classes. */
+interface Resource<Inputs, Outputs> {
+  check(news: object): pulumi.dynamic.CheckResult<Inputs>;
+  create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult<Outputs>>;
+  read(id: string, props: Partial<Outputs>): Promise<Read<Inputs, Outputs>>;
+  update(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult<Outputs>>;
+  delete(id: string, props: Outputs): Promise<void>;
 }
 
-async function check(kind: "plugin" | "link", olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  const failures = configFailures();
-  if (failures.length > 0) return { inputs: news, failures };
-  return providers()[kind].check(olds, news);
+/** One resource type's entry points, typed with its inputs and outputs. */
+function entryPoints<Inputs extends object, Outputs extends Inputs>(
+  resource: (providers: Providers) => Resource<Inputs, Outputs>,
+  diff: (olds: Outputs, news: Inputs) => Diff,
+): pulumi.dynamic.ResourceProvider<Inputs, Outputs> {
+  return {
+    // Configuration problems surface as check failures, so a preview shows them before anything else runs.
+    check: (_olds, news) => {
+      const { loaded } = current();
+      if (!loaded.ok) return Promise.resolve({ inputs: news, failures: loaded.problems.map((reason) => ({ property: "", reason })) });
+      return Promise.resolve(resource(providers()).check(news));
+    },
+    // Diffs need no configuration: they decide from the state and the program alone.
+    diff: (_id, olds, news) => {
+      const { result, warnings } = diff(olds, news);
+      for (const message of warnings) warn(message);
+      return Promise.resolve(result);
+    },
+    create: async (inputs) => {
+      try {
+        return await resource(providers()).create(inputs);
+      } catch (error) {
+        // The dynamic-provider host adds `__provider` to the outputs of a create that succeeds, not to what a
+        // PartialCreateError leaves in the state: without it, later operations on the resource could not load it.
+        if (!(error instanceof PartialCreateError) || !("__provider" in inputs)) throw error;
+        throw new PartialCreateError(error.id, { ...error.properties, __provider: inputs.__provider }, error.cause);
+      }
+    },
+    read: async (id, props) => {
+      const { inputs, ...read } = await resource(providers()).read(id, props ?? {});
+      // Pulumi's ReadResult types `inputs` as the outputs; see `Read`.
+      return { ...read, inputs: inputs as Outputs | undefined };
+    },
+    update: (id, olds, news) => resource(providers()).update(id, olds, news),
+    delete: (id, props) => resource(providers()).delete(id, props),
+  };
 }
 
-/**
- * A create that fails after WeChat acted throws with `id` and `properties`, which the engine records as the
- * resource's state. The dynamic-provider host adds `__provider` to the outputs of a create that succeeds, not to
- * these: without it, the next refresh, update or delete of the resource could not load its provider at all.
- */
-async function create(kind: "plugin" | "link", inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  try {
-    return await providers()[kind].create(inputs as never);
-  } catch (error) {
-    const partial = error as { properties?: Record<string, unknown> };
-    if (partial.properties) partial.properties = { ...partial.properties, __provider: inputs.__provider };
-    throw error;
-  }
-}
-
-export const plugin = {
-  check: (olds: unknown, news: Record<string, unknown>) => check("plugin", olds, news),
-  diff: (id: string, olds: never, news: never) => providers().plugin.diff(id, olds, news),
-  create: (inputs: Record<string, unknown>) => create("plugin", inputs),
-  read: (id: string, props: never) => providers().plugin.read(id, props),
-  update: (id: string, olds: never, news: never) => providers().plugin.update(id, olds, news),
-  delete: (id: string, props: never) => providers().plugin.delete(id, props),
-};
-
-export const link = {
-  check: (olds: unknown, news: Record<string, unknown>) => check("link", olds, news),
-  diff: (id: string, olds: never, news: never) => providers().link.diff(id, olds, news),
-  create: (inputs: Record<string, unknown>) => create("link", inputs),
-  read: (id: string, props: never) => providers().link.read(id, props),
-  update: (id: string, olds: never, news: never) => providers().link.update(id, olds, news),
-  delete: (id: string, props: never) => providers().link.delete(id, props),
-};
+export const plugin = entryPoints((providers) => providers.plugin, PluginResource.diff);
+export const link = entryPoints((providers) => providers.link, LinkResource.diff);

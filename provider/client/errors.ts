@@ -1,12 +1,14 @@
 import { Explanation, explain } from "./codes";
 
-/** Stable codes callers switch on instead of parsing messages. */
+/** Stable codes callers switch on instead of parsing messages; each means one thing. */
 export type WeChatErrorCode =
   | "WECHAT_API_ERROR" // WeChat answered with a non-zero errcode
   | "WECHAT_HTTP_ERROR" // a status other than 200, or a redirect we refuse to follow
   | "WECHAT_NETWORK_ERROR" // connection refused, reset or dropped
   | "WECHAT_TIMEOUT" // no answer within the request time-out
-  | "WECHAT_BAD_RESPONSE" // 200 but not WeChat's JSON
+  | "WECHAT_BAD_RESPONSE" // 200 but not WeChat's JSON, or a token answer without its token
+  | "WECHAT_NOT_IN_LIST" // WeChat accepted an apply or an invitation, but the plugin or link is not in its list afterwards
+  | "WECHAT_USERNAME_UNKNOWN" // the link list names mini programs by original id only, and this one's is not known
   | "WECHAT_CREDENTIAL_ERROR"; // no usable credential for the account
 
 /** What a call was about, so that every message names the account and the thing it touched. */
@@ -22,7 +24,6 @@ export interface CallContext {
 interface Details {
   errcode?: number;
   status?: number;
-  cause?: unknown;
 }
 
 export class WeChatError extends Error {
@@ -32,7 +33,7 @@ export class WeChatError extends Error {
   readonly context: CallContext;
 
   constructor(code: WeChatErrorCode, context: CallContext, problem: string, details: Details = {}) {
-    super(`${describeCall(context)} failed: ${problem}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(`${describeCall(context)} failed: ${problem}`);
     this.name = "WeChatError";
     this.code = code;
     this.errcode = details.errcode;
@@ -47,6 +48,27 @@ export class WeChatError extends Error {
   static api(context: CallContext, errcode: number, explanation: Explanation = explain(errcode)): WeChatError {
     const { meaning, action } = explanation;
     return new WeChatError("WECHAT_API_ERROR", context, `WeChat error ${errcode}: ${meaning}. What to do: ${action}.`, { errcode });
+  }
+}
+
+/**
+ * A create that failed after WeChat acted (an application made, a link kept): the engine records `id` and
+ * `properties` as the resource's state, with `reasons` as why it is not complete (Pulumi's ErrorResourceInitFailed),
+ * so the next `up` continues from what exists instead of creating it again. The message is the failure's own.
+ */
+export class PartialCreateError extends Error {
+  readonly reasons: string[];
+
+  constructor(
+    readonly id: string,
+    readonly properties: object,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "PartialCreateError";
+    this.reasons = [this.message];
+    // As for WeChatError: the message says everything.
+    this.stack = "";
   }
 }
 

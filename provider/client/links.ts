@@ -1,6 +1,6 @@
 import type { WeChatClient } from "./client";
 import { CallContext } from "./errors";
-import { isRecord } from "./plugins";
+import { isRecord, text } from "./plugins";
 import { SharedFetch } from "./shared-fetch";
 import { SharedReads } from "./shared-reads";
 
@@ -76,9 +76,9 @@ export class LinksApi {
     const items = Array.isArray(wxopens.items) ? wxopens.items : [];
     return items.filter(isRecord).map((item) => ({
       status: Number(item.status),
-      username: String(item.username ?? ""),
+      username: text(item.username),
       appId: typeof item.appid === "string" && item.appid !== "" ? item.appid : undefined,
-      nickname: String(item.nickname ?? ""),
+      nickname: text(item.nickname),
       released: truthy(item.released),
       selected: truthy(item.selected),
     }));
@@ -88,6 +88,11 @@ export class LinksApi {
 /** What a call about one link is about, for error messages: the official account acts, the link is the subject. */
 export function linkContext(call: string, officialAccountAppId: string, miniProgramAppId: string): CallContext {
   return { call, account: `official account ${officialAccountAppId}`, subject: `link to mini program ${miniProgramAppId}` };
+}
+
+/** The link's resource id, `<officialAccountAppId>/<miniProgramAppId>`. */
+export function linkId(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
+  return `${link.officialAccountAppId}/${link.miniProgramAppId}`;
 }
 
 /** WeChat sends these flags as 0/1 numbers, sometimes as strings. */

@@ -40,10 +40,10 @@ export class PluginsApi {
     const body = await this.call(appId, "list", {});
     const items = Array.isArray(body.plugin_list) ? body.plugin_list : [];
     return items.filter(isRecord).map((item) => ({
-      pluginAppId: String(item.appid ?? ""),
+      pluginAppId: text(item.appid),
       status: Number(item.status),
-      nickname: String(item.nickname ?? ""),
-      headImgUrl: String(item.headimgurl ?? ""),
+      nickname: text(item.nickname),
+      headImgUrl: text(item.headimgurl),
     }));
   }
 
@@ -59,4 +59,9 @@ export class PluginsApi {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A string field of WeChat's JSON; WeChat has been seen sending numbers for some, and an absent one is empty. */
+export function text(value: unknown): string {
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
 }

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { redactUrl } from "../../provider/client/errors";
 import { Emulator, seed } from "../support/emulator";
-import { providersFor } from "../support/providers";
+import { failure, providersFor } from "../support/providers";
+import { startFakeWeChat } from "./fake-wechat";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -61,7 +62,7 @@ describe("one list call per account per run", () => {
     await emulator.clearCalls();
 
     const { link } = providersFor(emulator.url); // a fresh run, as `pulumi destroy` is
-    for (const { id, outs } of created) await link.delete(id, outs as never);
+    for (const { id, outs } of created) await link.delete(id, outs);
     const c = await counts();
     expect(c["/cgi-bin/wxopen/wxampunlink"]).toBe(3);
     expect(c["/cgi-bin/wxopen/wxamplinkget"]).toBe(1);
@@ -103,21 +104,22 @@ describe("tokens", () => {
     await emulator.fault({ path: "/wxa/plugin", action: "list", errcode: 40001, times: 1 });
     expect((await plugin.read(`${seed.coffee}/${seed.liveChat}`, {})).id).toBe("");
     await emulator.fault({ path: "/wxa/plugin", action: "apply", errcode: 40001 });
-    const error: any = await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat }).catch((e) => e);
+    const error = await failure(plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat }));
     expect(error.message).toMatch(/plugin apply for mini program wxc0ffee0000000001 \(plugin wx1000000000000002\) failed: WeChat error 40001/);
     expect((await counts())["/wxa/plugin#apply"]).toBe(2);
   });
 
   it("uses a central token service (wechat:tokenUrl), asking it once per app id", async () => {
     const asked: string[] = [];
-    const service = http.createServer(async (req, res) => {
+    const service = http.createServer((req, res) => {
       const appId = new URL(req.url!, "http://x").searchParams.get("appid")!;
       asked.push(appId);
-      const answer = await (await fetch(`${emulator.url}/cgi-bin/stable_token`, {
+      void fetch(`${emulator.url}/cgi-bin/stable_token`, {
         method: "POST",
         body: JSON.stringify({ grant_type: "client_credential", appid: appId, secret: seed.appSecrets[appId] }),
-      })).json();
-      res.setHeader("content-type", "application/json").end(JSON.stringify({ access_token: answer.access_token, expires_in: 7200 }));
+      })
+        .then((answer) => answer.json() as Promise<{ access_token: string }>)
+        .then(({ access_token }) => res.setHeader("content-type", "application/json").end(JSON.stringify({ access_token, expires_in: 7200 })));
     });
     await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
     try {
@@ -133,7 +135,7 @@ describe("tokens", () => {
   it("reports a static token from wechat:accessTokens that WeChat refuses, without renewing or printing it", async () => {
     const token = "static-token-that-is-not-valid";
     const { plugin } = providersFor(emulator.url, "appSecrets", { "wechat:appSecrets": "", "wechat:accessTokens": JSON.stringify({ [seed.coffee]: token }) });
-    const error: any = await plugin.read(`${seed.coffee}/${seed.liveChat}`, {}).catch((e) => e);
+    const error = await failure(plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
     expect(error.message).toMatch(/WeChat error 40001/);
     expect(error.message).not.toContain(token);
     expect((await counts())["/wxa/plugin#list"]).toBe(1);
@@ -167,7 +169,7 @@ describe("retries", () => {
   it("gives up after wechat:maxAttempts attempts", async () => {
     const { plugin } = providersFor(emulator.url, "thirdParty", { "wechat:maxAttempts": "3" });
     await emulator.fault({ path: "/wxa/plugin", action: "list", errcode: -1 });
-    const error: any = await plugin.read(`${seed.coffee}/${seed.liveChat}`, {}).catch((e) => e);
+    const error = await failure(plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
     expect(error.message).toMatch(/plugin list for mini program wxc0ffee0000000001 failed: WeChat error -1: WeChat is busy/);
     expect((await counts())["/wxa/plugin#list"]).toBe(3);
   });
@@ -175,7 +177,7 @@ describe("retries", () => {
   it("fails at once on the daily quota (45009) with what to do", async () => {
     const { plugin } = providersFor(emulator.url);
     await emulator.fault({ path: "/wxa/plugin", action: "apply", errcode: 45009 });
-    const error: any = await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat }).catch((e) => e);
+    const error = await failure(plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat }));
     expect(error.message).toMatch(/45009: the account's daily API quota is used up.*What to do: wait until the quota resets/);
     expect((await counts())["/wxa/plugin#apply"]).toBe(1);
   });
@@ -184,7 +186,7 @@ describe("retries", () => {
     const waits: number[] = [];
     const { plugin } = providersFor(emulator.url, "thirdParty", {}, {
       minuteQuotaWaitMs: 65_000,
-      sleep: async (ms) => void waits.push(ms),
+      sleep: (ms) => Promise.resolve(void waits.push(ms)),
     });
     await emulator.fault({ path: "/wxa/plugin", action: "list", errcode: 45011, times: 1 });
     await plugin.read(`${seed.coffee}/${seed.liveChat}`, {});
@@ -196,7 +198,7 @@ describe("retries", () => {
   it("names the endpoint, with the token redacted, when it answers something that is not WeChat", async () => {
     const { plugin } = providersFor(emulator.url, "thirdParty", { "wechat:maxAttempts": "1" });
     await emulator.fault({ path: "/wxa/plugin", action: "list", httpStatus: 502 });
-    const error: any = await plugin.read(`${seed.coffee}/${seed.liveChat}`, {}).catch((e) => e);
+    const error = await failure(plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
     expect(error.message).toMatch(/HTTP 502 from http:\/\/127\.0\.0\.1:\d+\/wxa\/plugin\?access_token=REDACTED$/);
     expect(error.code).toBe("WECHAT_HTTP_ERROR");
   });
@@ -204,20 +206,18 @@ describe("retries", () => {
 
 describe("odd answers", () => {
   it("reads errcode sent as a string and ignores fields it does not know", async () => {
-    let n = 0;
-    const server = http.createServer((req, res) => {
-      res.setHeader("content-type", "application/json");
-      if (req.url!.startsWith("/cgi-bin/stable_token")) return res.end(JSON.stringify({ access_token: "t", expires_in: 7200 }));
-      n++;
-      res.end(n === 1 ? '{"errcode":"-1","errmsg":"system error rid: 1-2-3"}' : '{"errcode":"0","errmsg":"ok","plugin_list":[{"appid":"wx1000000000000002","status":"2","nickname":"Live Chat","headimgurl":"","extra":1}],"apply_list":[]}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    let lists = 0;
+    const wechat = await startFakeWeChat(() =>
+      ++lists === 1
+        ? { errcode: "-1", errmsg: "system error rid: 1-2-3" }
+        : { errcode: "0", errmsg: "ok", plugin_list: [{ appid: seed.liveChat, status: "2", nickname: "Live Chat", headimgurl: "", extra: 1 }], apply_list: [] },
+    );
     try {
-      const { plugin } = providersFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, "appSecrets");
+      const { plugin } = providersFor(wechat.url, "appSecrets");
       const read = await plugin.read(`${seed.coffee}/${seed.liveChat}`, {});
       expect(read.props).toMatchObject({ status: "approved", statusCode: 2 });
     } finally {
-      server.close();
+      await wechat.close();
     }
   });
 

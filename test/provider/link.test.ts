@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { defaultSeed } from "../../emulator/index";
-import { unknownValue } from "../../provider/inputs";
 import type { LinkOutputs } from "../../provider/link";
 import { Emulator, seed } from "../support/emulator";
-import { providersFor } from "../support/providers";
+import { failure, providersFor } from "../support/providers";
+import { startFakeWeChat } from "./fake-wechat";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -16,9 +16,9 @@ const oa = seed.officialAccount;
 const links = async () => (await emulator.state()).links as Array<{ miniProgramAppId: string; status: number; unlinkPending: boolean; showProfile: boolean; notifyUsers: boolean }>;
 
 describe("OfficialAccountLink check", () => {
-  it("fills the flags' defaults so that leaving them out equals false", async () => {
+  it("fills the flags' defaults so that leaving them out equals false", () => {
     const { link } = providersFor(emulator.url);
-    const result = await link.check({}, { officialAccountAppId: oa, miniProgramAppId: seed.coffee });
+    const result = link.check({ officialAccountAppId: oa, miniProgramAppId: seed.coffee });
     expect(result).toEqual({ inputs: { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false }, failures: [] });
   });
 
@@ -29,56 +29,14 @@ describe("OfficialAccountLink check", () => {
     [{ officialAccountAppId: "", miniProgramAppId: seed.coffee }, "officialAccountAppId", "empty string"],
     [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, show_profile: true }, "show_profile", "unknown property"],
   ])("refuses %j, naming %s, with no WeChat call", async (news, property, reason) => {
-    const result = await providersFor(emulator.url).link.check({}, news);
+    const result = providersFor(emulator.url).link.check(news);
     expect(result.failures).toEqual([expect.objectContaining({ property, reason: expect.stringContaining(reason) })]);
     expect((await emulator.calls()).calls).toEqual([]);
   });
 });
 
-describe("OfficialAccountLink diff", () => {
-  const olds: LinkOutputs = {
-    officialAccountAppId: oa,
-    miniProgramAppId: seed.coffee,
-    notifyUsers: false,
-    showProfile: false,
-    status: "linked",
-    statusCode: 1,
-    username: "gh_c0ffee000001",
-    nickname: "Harbour Coffee",
-    released: true,
-    selected: false,
-  };
-  const news = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false };
-
-  it("sees no change, and ignores notifyUsers, which only matters when inviting", async () => {
-    const { link } = providersFor(emulator.url);
-    expect((await link.diff("id", olds, news)).changes).toBe(false);
-    expect((await link.diff("id", olds, { ...news, notifyUsers: true })).changes).toBe(false);
-  });
-
-  it("relinks when showProfile changes, unlinking first", async () => {
-    expect(await providersFor(emulator.url).link.diff("id", olds, { ...news, showProfile: true })).toEqual({ changes: true, replaces: ["showProfile"], deleteBeforeReplace: true });
-  });
-
-  it("replaces when the mini program changes or is unknown", async () => {
-    const { link } = providersFor(emulator.url);
-    expect((await link.diff("id", olds, { ...news, miniProgramAppId: seed.bakery })).replaces).toEqual(["miniProgramAppId"]);
-    expect((await link.diff("id", olds, { ...news, miniProgramAppId: unknownValue })).replaces).toEqual(["miniProgramAppId"]);
-  });
-
-  it("sends a rejected invitation again, saying why", async () => {
-    const providers = providersFor(emulator.url);
-    expect(await providers.link.diff("id", { ...olds, status: "rejected", statusCode: 3 }, news)).toEqual({ changes: true, replaces: ["status"], deleteBeforeReplace: true });
-    expect(providers.warnings.join()).toMatch(/rejected the invitation; it will be sent again/);
-  });
-
-  it("does not treat a pending invitation as a difference", async () => {
-    expect((await providersFor(emulator.url).link.diff("id", { ...olds, status: "pendingOfficialAccountAdmin", statusCode: 12 }, news)).changes).toBe(false);
-  });
-});
-
 describe("OfficialAccountLink lifecycle against the emulator", () => {
-  it("invites, learns the username from the third-party platform, and follows the admins' answers to linked", async () => {
+  it("invites, takes the username from the third-party platform, and follows the admins' answers to linked", async () => {
     const { link, warnings } = providersFor(emulator.url);
     const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: true, showProfile: false });
     expect(id).toBe(`${oa}/${seed.coffee}`);
@@ -94,7 +52,7 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     expect(read.inputs).toEqual({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: true, showProfile: false });
   });
 
-  it("without a third-party platform, learns the username from the item that appears, one create at a time", async () => {
+  it("without a third-party platform, takes the username from the item that appears, one create at a time", async () => {
     const { link } = providersFor(emulator.url, "appSecrets");
     const created = await Promise.all(
       [seed.coffee, seed.bakery, seed.books].map((mp) => link.create({ officialAccountAppId: oa, miniProgramAppId: mp, notifyUsers: false, showProfile: false })),
@@ -132,10 +90,11 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
 
   it("asks to set miniProgramUsername when an adopted link cannot be identified", async () => {
     await providersFor(emulator.url, "appSecrets").link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    const error: any = await providersFor(emulator.url, "appSecrets")
-      .link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false })
-      .catch((e) => e);
+    const error = await failure(
+      providersFor(emulator.url, "appSecrets").link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false }),
+    );
     expect(error.message).toMatch(/official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\).*set miniProgramUsername/);
+    expect(error.code).toBe("WECHAT_USERNAME_UNKNOWN");
   });
 
   it("re-invites over a rejected invitation", async () => {
@@ -145,10 +104,23 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     expect(outs.status).toBe("pendingOfficialAccountAdmin");
   });
 
+  it("updating a link withdrawn behind Pulumi's back invites again, with a warning, as a plugin update does", async () => {
+    const inputs = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false };
+    const { id, outs } = await providersFor(emulator.url).link.create(inputs);
+    await providersFor(emulator.url).link.delete(id, outs);
+    expect(await links()).toEqual([]);
+
+    const { link, warnings } = providersFor(emulator.url);
+    const updated = await link.update(id, outs, { ...inputs, miniProgramUsername: "gh_c0ffee000001" });
+    expect(updated.outs).toMatchObject({ status: "pendingOfficialAccountAdmin", miniProgramUsername: "gh_c0ffee000001" });
+    expect(warnings).toContain(`link from official account ${oa} to mini program ${seed.coffee}: no longer in the official account's link list; inviting again`);
+    expect(await links()).toEqual([expect.objectContaining({ miniProgramAppId: seed.coffee, status: 12 })]);
+  });
+
   it("reads a removed link as gone", async () => {
     const { link } = providersFor(emulator.url);
     const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    await link.delete(id, outs as LinkOutputs);
+    await link.delete(id, outs);
     expect((await providersFor(emulator.url).link.read(id, outs)).id).toBe("");
   });
 
@@ -158,35 +130,35 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     await emulator.confirmLink(oa, seed.coffee, "officialAccount");
     await emulator.confirmLink(oa, seed.coffee, "miniProgram");
     const first = providersFor(emulator.url);
-    await first.link.delete(id, outs as LinkOutputs);
+    await first.link.delete(id, outs);
     expect(first.warnings.join()).toMatch(/unlink requested; WeChat removes the link once the official account's admin confirms/);
     expect(await links()).toEqual([expect.objectContaining({ status: 1, unlinkPending: true })]);
-    await providersFor(emulator.url).link.delete(id, outs as LinkOutputs);
+    await providersFor(emulator.url).link.delete(id, outs);
     await emulator.confirmLink(oa, seed.coffee, "officialAccount");
     expect(await links()).toEqual([]);
   });
 
-  it("relinking a linked mini program for a new showProfile fails with 89015 and what to do while the unlink waits for the admin, keeping the link as WeChat has it, and links anew once confirmed", async () => {
-    const { id, outs } = await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+  it.each(["thirdParty", "appSecrets"] as const)("relinking a linked mini program for a new showProfile fails with 89015 and what to do while the unlink waits for the admin, keeping the link as WeChat has it, and links anew once confirmed (%s)", async (credentials) => {
+    const { id, outs } = await providersFor(emulator.url, credentials).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
     await emulator.confirmLink(oa, seed.coffee, "officialAccount");
     await emulator.confirmLink(oa, seed.coffee, "miniProgram");
     const wanted = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: true };
 
     // Each run is one replacement, delete first: this one, and the next `up` before the admin has answered.
-    let held = outs as LinkOutputs;
-    for (const run of [providersFor(emulator.url), providersFor(emulator.url)]) {
+    let held = outs;
+    for (const run of [providersFor(emulator.url, credentials), providersFor(emulator.url, credentials)]) {
       await run.link.delete(id, held);
-      const error: any = await run.link.create(wanted).catch((e) => e);
+      const error = await failure(run.link.create(wanted));
       expect(error.message).toMatch(
         /^link \(wxamplink\) for official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\) failed: WeChat error 89015: .*waits for the official account's admin\. What to do: have the official account's admin confirm the unlink, then run `pulumi up` again/,
       );
       expect(error).toMatchObject({ id, properties: { showProfile: false, status: "linked", username: "gh_c0ffee000001" } });
-      held = error.properties;
+      held = error.properties as LinkOutputs;
     }
     expect(await links()).toEqual([expect.objectContaining({ status: 1, unlinkPending: true, showProfile: false })]);
 
     await emulator.confirmLink(oa, seed.coffee, "officialAccount");
-    const next = providersFor(emulator.url);
+    const next = providersFor(emulator.url, credentials);
     await next.link.delete(id, held);
     expect((await next.link.create(wanted)).outs).toMatchObject({ showProfile: true, status: "pendingOfficialAccountAdmin" });
     expect(await links()).toEqual([expect.objectContaining({ status: 12, showProfile: true })]);
@@ -197,7 +169,7 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.mall, notifyUsers: false, showProfile: false });
     await emulator.confirmLink(oa, seed.mall, "officialAccount");
     await emulator.confirmLink(oa, seed.mall, "miniProgram");
-    const error: any = await link.delete(id, outs as LinkOutputs).catch((e) => e);
+    const error = await failure(link.delete(id, outs));
     expect(error.message).toMatch(/unlink \(wxampunlink\) for official account wx0a00000000000001 \(link to mini program wx5a1e000000000004\) failed: WeChat error 89011.*turn off its "nearby" display/);
   });
 
@@ -208,7 +180,7 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
       const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.mall, notifyUsers: false, showProfile: false });
       await store.confirmLink(oa, seed.mall, "officialAccount");
       await store.confirmLink(oa, seed.mall, "miniProgram");
-      const error: any = await link.delete(id, outs as LinkOutputs).catch((e) => e);
+      const error = await failure(link.delete(id, outs));
       expect(error.message).toMatch(/89012: store and mall mini programs cannot be unlinked.*unlink it in the official account's console/);
     } finally {
       await store.close();
@@ -216,14 +188,55 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
   });
 
   it("stops at the official account's link limit with 89009", async () => {
-    const limited = await Emulator.start({ seed: { ...defaultSeed, officialAccounts: defaultSeed.officialAccounts.map((a) => ({ ...a, linkLimit: 1 })) } });
+    const limited = await Emulator.start({ seed: { ...defaultSeed, officialAccounts: defaultSeed.officialAccounts!.map((a) => ({ ...a, linkLimit: 1 })) } });
     try {
       const { link } = providersFor(limited.url);
       await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-      const error: any = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.bakery, notifyUsers: false, showProfile: false }).catch((e) => e);
+      const error = await failure(link.create({ officialAccountAppId: oa, miniProgramAppId: seed.bakery, notifyUsers: false, showProfile: false }));
       expect(error.message).toMatch(/89009: the official account has reached its limit of linked mini programs.*unlink a mini program first/);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe("OfficialAccountLink against answers the emulator never gives", () => {
+  const inputs = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false };
+  const listed = (status: number) => ({ errcode: 0, errmsg: "ok", wxopens: { items: [{ status, username: "gh_c0ffee000001", nickname: "Harbour Coffee", released: 1, selected: 0 }] } });
+  const ok = { errcode: 0, errmsg: "ok" };
+
+  it("sends a new invitation over a rejected one once per create, and records the rejection it still sees", async () => {
+    // The list shows the mini program, rejected, from the first invitation on, whatever follows.
+    let invited = false;
+    const wechat = await startFakeWeChat((path) => {
+      if (path === "/cgi-bin/wxopen/wxamplink") invited = true;
+      if (path === "/cgi-bin/wxopen/wxamplinkget") return invited ? listed(3) : { ...ok, wxopens: { items: [] } };
+      return ok;
+    });
+    try {
+      const { link, warnings } = providersFor(wechat.url, "appSecrets");
+      const { outs } = await link.create(inputs);
+      expect(outs).toMatchObject({ status: "rejected", statusCode: 3, username: "gh_c0ffee000001" });
+      // The username found by the first invitation serves the second, and is not taken for a declared one.
+      expect(outs.miniProgramUsername).toBeUndefined();
+      expect(wechat.calls.filter((path) => path === "/cgi-bin/wxopen/wxamplink")).toHaveLength(2);
+      expect(wechat.calls.filter((path) => path === "/cgi-bin/wxopen/wxampunlink")).toHaveLength(1);
+      expect(warnings).toEqual([`link from official account ${oa} to mini program ${seed.coffee}: an earlier invitation was rejected; sending a new one`]);
+    } finally {
+      await wechat.close();
+    }
+  });
+
+  it("fails with WECHAT_NOT_IN_LIST, not as a bad answer, when WeChat accepts the invitation but does not list it", async () => {
+    const wechat = await startFakeWeChat((path) => (path === "/cgi-bin/wxopen/wxamplinkget" ? { ...ok, wxopens: { items: [] } } : ok));
+    try {
+      const error = await failure(providersFor(wechat.url, "appSecrets").link.create({ ...inputs, miniProgramUsername: "gh_c0ffee000001" }));
+      expect(error.code).toBe("WECHAT_NOT_IN_LIST");
+      expect(error.message).toBe(
+        `link (wxamplink) for official account ${oa} (link to mini program ${seed.coffee}) failed: the mini program is not in the official account's link list. What to do: check miniProgramUsername, then run \`pulumi up --refresh\``,
+      );
+    } finally {
+      await wechat.close();
     }
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PartialCreateError } from "../../provider/client/errors";
 import { unknownValue } from "../../provider/inputs";
-import type { PluginOutputs } from "../../provider/plugin";
 import { defaultSeed } from "../../emulator/index";
 import { Emulator, seed } from "../support/emulator";
-import { providersFor } from "../support/providers";
+import { failure, providersFor } from "../support/providers";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -15,9 +15,9 @@ beforeEach(() => emulator.reset());
 const bindings = async () => (await emulator.state()).bindings as Array<{ appId: string; pluginAppId: string; status: number; version?: string }>;
 
 describe("MiniProgramPlugin check", () => {
-  it("accepts valid inputs and returns only the declared keys", async () => {
+  it("accepts valid inputs and returns only the declared keys", () => {
     const { plugin } = providersFor(emulator.url);
-    const result = await plugin.check({}, { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", __provider: "x" });
+    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", __provider: "x" });
     expect(result.failures).toEqual([]);
     expect(result.inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat" });
   });
@@ -32,73 +32,24 @@ describe("MiniProgramPlugin check", () => {
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, verison: "1.0.0" }, "verison", 'unknown property "verison"'],
   ])("refuses %j, naming %s", async (news, property, reason) => {
     const { plugin } = providersFor(emulator.url);
-    const result = await plugin.check({}, news);
+    const result = plugin.check(news);
     expect(result.failures).toEqual([expect.objectContaining({ property, reason: expect.stringContaining(reason) })]);
     expect((await emulator.calls()).calls).toEqual([]);
   });
 
-  it("lets unknown values through during preview", async () => {
+  it("lets unknown values through during preview", () => {
     const { plugin } = providersFor(emulator.url);
-    const result = await plugin.check({}, { appId: unknownValue, pluginAppId: seed.liveChat, version: unknownValue });
+    const result = plugin.check({ appId: unknownValue, pluginAppId: seed.liveChat, version: unknownValue });
     expect(result.failures).toEqual([]);
   });
 
   it("refuses an app id no credential serves, naming the keys that would, before any WeChat call", async () => {
     const { plugin } = providersFor(emulator.url, "appSecrets", { "wechat:appSecrets": JSON.stringify({ [seed.bakery]: "x" }) });
-    const result = await plugin.check({}, { appId: seed.coffee, pluginAppId: seed.liveChat });
+    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat });
     expect(result.failures).toHaveLength(1);
     expect(result.failures![0].property).toBe("appId");
     expect(result.failures![0].reason).toMatch(/no credential for wxc0ffee0000000001.*wechat:accessTokens.*wechat:tokenUrl.*wechat:authorizerRefreshTokens.*wechat:appSecrets/);
     expect((await emulator.calls()).calls).toEqual([]);
-  });
-});
-
-describe("MiniProgramPlugin diff", () => {
-  const olds: PluginOutputs = {
-    appId: seed.coffee,
-    pluginAppId: seed.storeLocator,
-    version: "2.2.46",
-    status: "approved",
-    statusCode: 2,
-    nickname: "Store Locator",
-    headImgUrl: "",
-    appliedVersion: "2.2.46",
-  };
-  const news = { appId: seed.coffee, pluginAppId: seed.storeLocator, version: "2.2.46" };
-
-  it("reports no change when the declared version is the applied one", async () => {
-    expect(await providersFor(emulator.url).plugin.diff("id", olds, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-  });
-
-  it("updates in place when the version differs from the applied one", async () => {
-    expect(await providersFor(emulator.url).plugin.diff("id", olds, { ...news, version: "1.0.0" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-  });
-
-  it("keeps proposing the version while the application is pending", async () => {
-    const pending = { ...olds, status: "applying" as const, statusCode: 1, appliedVersion: undefined };
-    expect((await providersFor(emulator.url).plugin.diff("id", pending, news)).changes).toBe(true);
-  });
-
-  it("ignores a changed reason: WeChat only reads it when applying", async () => {
-    expect((await providersFor(emulator.url).plugin.diff("id", olds, { ...news, reason: "new words" } as never)).changes).toBe(false);
-  });
-
-  it("replaces when the plugin or the mini program changes, creating before deleting", async () => {
-    const result = await providersFor(emulator.url).plugin.diff("id", olds, { ...news, pluginAppId: seed.liveChat });
-    expect(result).toEqual({ changes: true, replaces: ["pluginAppId"], deleteBeforeReplace: false });
-    expect((await providersFor(emulator.url).plugin.diff("id", olds, { ...news, appId: seed.bakery })).replaces).toEqual(["appId"]);
-  });
-
-  it("replaces when a value that decides replacement is unknown during preview", async () => {
-    expect((await providersFor(emulator.url).plugin.diff("id", olds, { ...news, pluginAppId: unknownValue })).replaces).toEqual(["pluginAppId"]);
-    expect(await providersFor(emulator.url).plugin.diff("id", olds, { ...news, version: unknownValue })).toMatchObject({ changes: true, replaces: [] });
-  });
-
-  it.each(["rejected", "expired"] as const)("replaces a %s application, unbinding first, and says why", async (status) => {
-    const providers = providersFor(emulator.url);
-    const result = await providers.plugin.diff("id", { ...olds, status }, news);
-    expect(result).toEqual({ changes: true, replaces: ["status"], deleteBeforeReplace: true });
-    expect(providers.warnings.join("\n")).toMatch(status === "rejected" ? /rejected by the plugin developer.*applied for again/ : /expired.*applied for again/);
   });
 });
 
@@ -122,7 +73,7 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
 
     const stillPending = await plugin.update("id", outs, inputs);
     expect(stillPending.outs).toMatchObject({ status: "applying" });
-    expect(stillPending.outs!.appliedVersion).toBeUndefined();
+    expect(stillPending.outs.appliedVersion).toBeUndefined();
 
     await emulator.developer("dev_agree", seed.storeLocator, seed.coffee);
     const later = providersFor(emulator.url); // a new `pulumi up` is a new provider process
@@ -147,6 +98,18 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.membership });
     expect(outs.status).toBe("applying");
     expect(warnings.join("\n")).toMatch(/was rejected; unbinding it and applying again/);
+  });
+
+  it("updating a plugin unbound behind Pulumi's back applies again, with a warning", async () => {
+    const inputs = { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.0.0" };
+    const { id, outs } = await providersFor(emulator.url).plugin.create(inputs);
+    await emulator.unbindOutOfBand(seed.coffee, seed.liveChat);
+
+    const { plugin, warnings } = providersFor(emulator.url);
+    const updated = await plugin.update(id, outs, { ...inputs, version: "1.4.2" });
+    expect(updated.outs).toMatchObject({ status: "approved", appliedVersion: "1.4.2" });
+    expect(warnings).toContain(`plugin ${seed.liveChat} on mini program ${seed.coffee}: no longer in the mini program's plugin list; applying again`);
+    expect(await bindings()).toEqual([expect.objectContaining({ pluginAppId: seed.liveChat, status: 2, version: "1.4.2" })]);
   });
 
   it("reads the live status, keeps the applied version, and reports a plugin unbound out of band as gone", async () => {
@@ -180,18 +143,17 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
   it("unbinds on delete, and treats a plugin already gone as deleted", async () => {
     const { plugin } = providersFor(emulator.url);
     const { id, outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat });
-    await plugin.delete(id, outs as PluginOutputs);
+    await plugin.delete(id, outs);
     expect(await bindings()).toEqual([]);
-    await plugin.delete(id, outs as PluginOutputs);
+    await plugin.delete(id, outs);
   });
 
   it("unbinding a pending application fails with 89243, naming the account and plugin and the 48-hour time-out", async () => {
     const { plugin } = providersFor(emulator.url);
     const { id, outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator });
-    const error = await plugin.delete(id, outs as PluginOutputs).catch((e: Error) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/plugin unbind for mini program wxc0ffee0000000001 \(plugin wx1000000000000001\) failed: WeChat error 89243/);
-    expect((error as Error).message).toMatch(/waiting for the plugin developer.*about 48 hours/);
+    const error = await failure(plugin.delete(id, outs));
+    expect(error.message).toMatch(/plugin unbind for mini program wxc0ffee0000000001 \(plugin wx1000000000000001\) failed: WeChat error 89243/);
+    expect(error.message).toMatch(/waiting for the plugin developer.*about 48 hours/);
     expect(await bindings()).toHaveLength(1);
   });
 });
@@ -201,20 +163,20 @@ describe("MiniProgramPlugin errors from WeChat", () => {
     const { plugin } = providersFor(emulator.url);
     await plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator });
     await emulator.developer("dev_agree", seed.storeLocator, seed.coffee);
-    const error: any = await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator, version: "3.0.0" }).catch((e) => e);
+    const error = await failure(providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator, version: "3.0.0" }));
     expect(error.message).toMatch(/plugin update .* failed: WeChat error 89257: the version does not exist or does not allow a quick update/);
-    expect(error.id).toBe(`${seed.coffee}/${seed.storeLocator}`);
-    expect(error.properties).toMatchObject({ status: "approved" });
+    expect(error).toBeInstanceOf(PartialCreateError);
+    expect(error).toMatchObject({ id: `${seed.coffee}/${seed.storeLocator}`, properties: { status: "approved" }, reasons: [error.message] });
   });
 
   it("explains that quick update needs a third-party platform token (89256) when the credential is an AppSecret", async () => {
     const { plugin } = providersFor(emulator.url, "appSecrets");
-    const error: any = await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" }).catch((e) => e);
+    const error = await failure(plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" }));
     expect(error.message).toMatch(/89256.*configure wechat:componentAppId/);
   });
 
   it("names a plugin that does not exist (89239)", async () => {
-    const error: any = await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: "wx9999999999999999" }).catch((e) => e);
+    const error = await failure(providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: "wx9999999999999999" }));
     expect(error.message).toMatch(/plugin apply for mini program wxc0ffee0000000001 \(plugin wx9999999999999999\) failed: WeChat error 89239: the plugin does not exist/);
   });
 
@@ -225,9 +187,9 @@ describe("MiniProgramPlugin errors from WeChat", () => {
     try {
       const { plugin } = providersFor(limited.url);
       await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat });
-      const full: any = await plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews }).catch((e) => e);
+      const full = await failure(plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews }));
       expect(full.message).toMatch(/WeChat error 89238: the mini program has reached its plugin limit/);
-      const gray: any = await plugin.create({ appId: seed.bakery, pluginAppId: seed.liveChat, version: "1.4.2" }).catch((e) => e);
+      const gray = await failure(plugin.create({ appId: seed.bakery, pluginAppId: seed.liveChat, version: "1.4.2" }));
       expect(gray.message).toMatch(/WeChat error 89258: .*gray .*release/);
     } finally {
       await limited.close();

@@ -1,3 +1,4 @@
+import type { PartialCreateError, WeChatError } from "../../provider/client/errors";
 import type { RetryPolicy } from "../../provider/client/retry";
 import { loadConfig } from "../../provider/config";
 import { createProviders, Providers } from "../../provider/runtime";
@@ -29,4 +30,17 @@ export function providersFor(
     retry: { baseDelayMs: 1, maxDelayMs: 20, minuteQuotaWaitMs: 0, ...retry },
   });
   return { ...providers, warnings };
+}
+
+/** What a failed call throws: a WeChatError, a PartialCreateError, or a plain Error, with whichever fields it has. */
+export type Failure = Error & Partial<Pick<WeChatError, "code" | "errcode" | "status">> & Partial<Pick<PartialCreateError, "id" | "properties" | "reasons">>;
+
+/** The error `call` fails with; the test fails if it succeeds. */
+export async function failure(call: Promise<unknown>): Promise<Failure> {
+  try {
+    await call;
+  } catch (error) {
+    return error as Failure;
+  }
+  throw new Error("expected the call to fail, and it succeeded");
 }
