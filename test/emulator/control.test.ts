@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FaultSpec } from "../../emulator/index";
+import { startEmulator, type FaultSpec } from "../../emulator/index";
 import { COFFEE, COMPONENT, HARBOUR, LIVE_CHAT, STORE_LOCATOR, expectError, expectOk, expectRefused, startHarness, type Harness } from "./harness";
 
 let h: Harness;
@@ -201,6 +201,42 @@ describe("fault injection", () => {
       await expectRefused(addFault(fault as FaultSpec), 400);
     }
   });
+
+  it("accepts each bound exactly and refuses what lies beyond it with 400, naming the field", async () => {
+    const fault = { path: "/wxa/plugin", action: "apply" };
+    for (const limit of [{ delayMs: 300_000 }, { times: 1_000_000, errcode: 45009 }, { errcode: 9_999_999 }, { httpStatus: 599 }, { probability: 0, errcode: -1 }]) {
+      await addFault({ ...fault, ...limit });
+    }
+    await h.client.clearFaults();
+    const beyond: Array<[object, RegExp]> = [
+      [{ delayMs: 300_001 }, /delayMs must be a number from 0 to 300000/],
+      [{ delayMs: 1e20 }, /delayMs/],
+      [{ times: 1e20, errcode: 45009 }, /times must be a whole number from 1 to 1000000/],
+      [{ errcode: 0 }, /errcode must be an error/],
+      [{ errcode: -2 }, /errcode must be a whole number from -1 to 9999999/],
+      [{ errcode: 1e20 }, /errcode/],
+      [{ errcode: 45009.5 }, /errcode/],
+      [{ httpStatus: 600 }, /httpStatus must be a whole number from 400 to 599/],
+      [{ probability: -0.1, errcode: -1 }, /probability must be a number from 0 to 1/],
+      [{ action: "x".repeat(257), errcode: -1 }, /action must be a non-empty string of at most 256 characters/],
+      [{ errcode: -1, sometimes: true }, /sometimes is not a field of this request/],
+    ];
+    for (const [fields, message] of beyond) await expectRefused(addFault({ ...fault, ...fields }), 400, message);
+    expectOk(await apply());
+  });
+
+  it("holds at most 100 faults at a time: the 101st is refused with 409 until they are cleared", async () => {
+    for (let i = 0; i < 100; i++) await addFault({ path: "/wxa/plugin", action: "apply", errcode: 45009, probability: 0 });
+    await expectRefused(addFault({ path: "/wxa/plugin", errcode: 45009 }), 409, /at most 100 faults/);
+    await h.client.clearFaults();
+    await addFault({ path: "/wxa/plugin", errcode: 45009, times: 1 });
+  });
+
+  it("answers a body that is not a JSON object with 400", async () => {
+    for (const body of ["not json", "[1]", "42", '{"path": "/wxa/plugin", "delayMs": 1e400}']) {
+      expect((await raw("POST", "faults", body)).status, body).toBe(400);
+    }
+  });
 });
 
 describe("the emulator's clock", () => {
@@ -210,9 +246,26 @@ describe("the emulator's clock", () => {
     expect(Date.parse(now) - before).toBeGreaterThanOrEqual(86400 * 1000);
     await expectRefused(h.client.advanceClock(-5), 400);
   });
+
+  it("refuses an advance of 1e20 seconds with 400, and WeChat calls keep answering", async () => {
+    await expectRefused(h.client.advanceClock(1e20), 400, /advanceSeconds must be a number from 0 to 31536000/);
+    expect((await raw("POST", "clock", '{"advanceSeconds": 1e400}')).status).toBe(400);
+    expectOk(await list());
+  });
+
+  it("stays within 100 years of real time, however many advances ask for more", async () => {
+    for (let year = 0; year < 100; year++) await h.client.advanceClock(365 * 24 * 3600);
+    await expectRefused(h.client.advanceClock(1), 400, /the clock is 36500 days ahead and stays within 36500 days/);
+    coffee = await h.stableToken(COFFEE);
+    expectOk(await list());
+  });
 });
 
 describe("latency", () => {
+  it("is refused beyond 300000 ms, as a fault's delay is", async () => {
+    await expect(startEmulator({ latencyMs: 1e9 })).rejects.toThrow("latencyMs must be a number from 0 to 300000");
+  });
+
   it("delays WeChat answers but not the control surface", async () => {
     const slow = await startHarness({ latencyMs: 150 });
     try {

@@ -82,6 +82,13 @@ describe("a state file", () => {
     writeFileSync(stateFile, '{"something": "else"}');
     await expect(startEmulator({ stateFile })).rejects.toThrow(/not a state file written by this emulator/);
   });
+
+  it("whose clock lies past any valid date is refused at start rather than failing every call", async () => {
+    const stateFile = join(freshDirectory(), "world.json");
+    const document = { format: "pulumi-wechat-emulator-state", version: 1, clockOffsetMs: 1e23, bindings: [], links: [], tokens: [] };
+    writeFileSync(stateFile, JSON.stringify(document));
+    await expect(startEmulator({ stateFile })).rejects.toThrow(/clock offset of 1e\+23 ms, outside 0 to 3153600000000/);
+  });
 });
 
 const cli = resolve(__dirname, "../../dist/emulator/cli.js");
