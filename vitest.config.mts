@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
-      { test: { name: "unit", include: ["test/emulator/**/*.test.ts", "test/provider/**/*.test.ts", "test/cli/**/*.test.ts"], testTimeout: 20_000 } },
+      { test: { name: "unit", include: ["test/emulator/**/*.test.ts", "test/provider/**/*.test.ts", "test/cli/**/*.test.ts", "test/fleet/**/*.test.ts"], testTimeout: 20_000 } },
       // The end-to-end suites drive the real Pulumi CLI; they share one CLI build and one pack of the package.
       {
         test: {
