@@ -79,11 +79,18 @@ export class EmulatorClient {
   }
 
   private async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.url}/__emulator/${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/__emulator/${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed"; the cause (ECONNREFUSED, …) and the URL are what tell a person what is wrong.
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      throw new Error(`${method} ${this.url}/__emulator/${path}: the emulator cannot be reached: ${String(cause)}`, { cause: error });
+    }
     const text = await response.text();
     let parsed: unknown;
     try {

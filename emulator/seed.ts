@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-/** The world the emulator starts from, as written in a seed file. Optional fields have the defaults listed in emulator/README.md. */
+/** The world the emulator starts from, as written in a seed file. Optional fields have the defaults the README's "The seed" lists. */
 export interface Seed {
   miniPrograms: MiniProgramSeed[];
   officialAccounts?: OfficialAccountSeed[];
@@ -98,8 +98,8 @@ export interface Component {
   authorizerRefreshTokens: Map<string, string>;
 }
 
-export const DEFAULT_PLUGIN_LIMIT = 5;
-export const DEFAULT_LINK_LIMIT = 13;
+const DEFAULT_PLUGIN_LIMIT = 5;
+const DEFAULT_LINK_LIMIT = 13;
 
 const miniProgramIds = ["wxc0ffee0000000001", "wxb4ce000000000002", "wxb00c000000000003", "wx5a1e000000000004"];
 const officialAccountId = "wx0a00000000000001";
@@ -198,7 +198,7 @@ export function loadSeed(seed: Seed | string): Accounts {
 }
 
 /** Validates an untrusted seed value (it may come from a file) and fills in the defaults. */
-export function resolveSeed(value: unknown): Accounts {
+function resolveSeed(value: unknown): Accounts {
   const seed = record(value, "seed", ["miniPrograms", "officialAccounts", "plugins", "component", "linkItemsIncludeAppId"]);
   const seen = new Map<string, string>();
   const claim = (appId: string, field: string): string => {

@@ -37,7 +37,7 @@ export interface CallLogState {
   counts: Record<string, number>;
 }
 
-export interface ControlAnswer {
+interface ControlAnswer {
   status: number;
   body: unknown;
 }

@@ -8,7 +8,7 @@ export const MAX_TIMES = 1_000_000;
 export const MIN_ERRCODE = -1;
 export const MAX_ERRCODE = 9_999_999;
 /** Every call looks through the faults in order; a longer table is a test that forgot to clear it. */
-export const MAX_FAULTS = 100;
+const MAX_FAULTS = 100;
 
 /** A misbehaviour to inject through `POST /__emulator/faults`, for the WeChat calls on one path (and action, and account). */
 export interface FaultSpec {

@@ -4,9 +4,9 @@ export class BadRequest extends Error {
 }
 
 /** Longest text a control request may carry: app ids, paths, actions and reasons are all far shorter. */
-export const MAX_TEXT_LENGTH = 256;
+const MAX_TEXT_LENGTH = 256;
 
-export interface Range {
+interface Range {
   min: number;
   max: number;
   integer?: boolean;

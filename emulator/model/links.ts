@@ -8,7 +8,7 @@ export function linksOf(world: World, officialAccountAppId: string): Link[] {
   return world.links.filter((link) => link.officialAccountAppId === officialAccountAppId);
 }
 
-export interface Invitation {
+interface Invitation {
   notifyUsers: boolean;
   showProfile: boolean;
 }

@@ -280,3 +280,11 @@ describe("latency", () => {
     }
   });
 });
+
+describe("EmulatorClient", () => {
+  it("says which emulator it cannot reach, and why", async () => {
+    const stopped = await startHarness();
+    await stopped.close();
+    await expect(stopped.client.health()).rejects.toThrow(/^GET http:\/\/127\.0\.0\.1:\d+\/__emulator\/health: the emulator cannot be reached: .*ECONNREFUSED/);
+  });
+});
