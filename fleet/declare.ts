@@ -24,8 +24,6 @@ export interface Fleet {
 export function declareFleet(spec: FleetSpec, options: DeclareFleetOptions = {}): Fleet {
   const fleet: Fleet = { plugins: new Map(), links: new Map() };
   for (const resource of fleetResources(spec, options.shard)) {
-    // adopt: added by the reconcile issue. The args types do not declare it yet; the inputs carry it through, since
-    // the resources pass their args on to the provider as they are.
     if (resource.type === "MiniProgramPlugin") fleet.plugins.set(resource.name, new MiniProgramPlugin(resource.name, resource.inputs, options.resourceOptions));
     else fleet.links.set(resource.name, new OfficialAccountLink(resource.name, resource.inputs, options.resourceOptions));
   }
