@@ -36,8 +36,13 @@ export function report(resources: ResourceOutcome[], now = Date.now()): DriftRep
   return { drift, waiting };
 }
 
+/** A property as the report prints it: the engine's JSON holds strings, numbers and booleans here. */
+function shown(value: unknown, fallback: string): string {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : fallback;
+}
+
 function subject(resource: ResourceOutcome): { kind: "plugin" | "link" | "other"; what: string } {
-  const field = (key: string) => String(resource.inputs[key] ?? resource.outputs[key] ?? "?");
+  const field = (key: string) => shown(resource.inputs[key] ?? resource.outputs[key], "?");
   if (resource.type.endsWith(":MiniProgramPlugin")) {
     return { kind: "plugin", what: `plugin ${field("pluginAppId")} on mini program ${field("appId")} (${resource.name})` };
   }
@@ -51,7 +56,7 @@ function describeWaiting(resource: ResourceOutcome, now: number): string | undef
   const { kind, what } = subject(resource);
   const status = resource.outputs.status;
   if (kind === "plugin" && status === "applying") {
-    const appliedAt = Date.parse(String(resource.outputs.appliedAt ?? ""));
+    const appliedAt = Date.parse(shown(resource.outputs.appliedAt, ""));
     if (Number.isNaN(appliedAt)) return `${what}: waiting for the plugin developer; an unanswered application times out after about 48 h`;
     const hoursLeft = Math.max(0, Math.round((appliedAt + applicationWindowMs - now) / 3600_000));
     return `${what}: waiting for the plugin developer since ${new Date(appliedAt).toISOString()}, times out in about ${hoursLeft} h`;
@@ -73,7 +78,7 @@ function describeChange(resource: ResourceOutcome): string {
       if (old.status === "expired") return `${what}: the application expired unanswered; \`pulumi up\` unbinds it and applies again`;
       return `${what}: ${reasons} changed; \`pulumi up\` replaces it`;
     case "plugin update":
-      return `${what}: version ${String(resource.inputs.version ?? "?")} is not applied (applied: ${String(old.appliedVersion ?? "none")}); \`pulumi up\` applies it`;
+      return `${what}: version ${shown(resource.inputs.version, "?")} is not applied (applied: ${shown(old.appliedVersion, "none")}); \`pulumi up\` applies it`;
     case "plugin delete":
       return `${what}: no longer declared; \`pulumi up\` unbinds it`;
     case "link create":
