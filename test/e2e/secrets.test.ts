@@ -80,10 +80,11 @@ describe("credentials never leave the provider", () => {
     // Pulumi masks the values of secret config as [secret]; none of ours should have needed it.
     expect(outputs["up"] + outputs["drift report"]).not.toContain("[secret]");
 
-    // At -v=9 the engine logs the provider's Configure request, secret config in plaintext: Pulumi's, not ours.
-    // Tokens are not config, so they appear in no line at all; nor does any secret in any other line.
+    // At -v=9 some engines (the CLI 3.259.0's, not 3.274.1's) log the provider's Configure request, secret config in
+    // plaintext: Pulumi's, not ours, and the only line allowed to hold a secret. Tokens are not config, so they appear
+    // in no line at all.
+    expect(verbose.stderr).toMatch(/Provider\[[^\]]*\]\.Configure\(\) executing/); // the log does cover the configuration
     const leaking = verbose.stderr.split("\n").filter((line) => configured.some((secret) => line.includes(secret)));
-    expect(leaking.length).toBeGreaterThan(0);
     for (const line of leaking) expect(line).toMatch(/"msg":"(Marshaling|Unmarshaling) property for RPC\[Provider\[[^\]]*\]\.Configure\(\)\.inputs\]/);
     expectNoSecret("-v=9 log", verbose.stderr, tokens);
   });
