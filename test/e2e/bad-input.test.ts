@@ -130,7 +130,7 @@ function diagnostics(text: string): Record<string, string> {
   let header: string | undefined;
   for (const line of section.split("\n").slice(2)) {
     if (/^\S/.test(line)) break;
-    const match = /^  (\S.*):$/.exec(line);
+    const match = /^ {2}(\S.*):$/.exec(line);
     if (match) blocks[(header = match[1])] = "";
     else if (header) blocks[header] += `${line}\n`;
   }
@@ -235,7 +235,7 @@ describe("a configuration broken after the stack was created", () => {
 
 describe("an errcode WeChat never documented", () => {
   it("fails the resource with the code, what it means and what to do, after one call", async () => {
-    await emulator.fault({ path: "/wxa/plugin", action: "apply", errcode: 99999 });
+    await emulator.addFault({ path: "/wxa/plugin", action: "apply", errcode: 99999 });
     const result = await run({ what: "an undocumented errcode", spec: valid, error: /./ });
     expectOneCleanError(
       result,

@@ -51,37 +51,37 @@ async function expectConverged(project: Project, options: { versions?: boolean }
 describe("pulumi up while WeChat and the network misbehave", () => {
   it("with 30% of calls answering -1 and 10% HTTP 502, creates every plugin and link once; a second up has no changes", async () => {
     for (const path of wechatPaths) {
-      await emulator.fault({ path, errcode: -1, probability: 0.3 });
-      await emulator.fault({ path, httpStatus: 502, probability: 0.1 / 0.7 });
+      await emulator.addFault({ path, errcode: -1, probability: 0.3 });
+      await emulator.addFault({ path, httpStatus: 502, probability: 0.1 / 0.7 });
     }
     const project = await tunedProject("busy", tolerant);
     project.write(fleet());
     await project.up();
 
     const { calls } = await emulator.calls();
-    expect(calls.filter((c: any) => c.errcode === -1).length).toBeGreaterThan(calls.length * 0.15);
-    expect(calls.filter((c: any) => c.httpStatus === 502).length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.errcode === -1).length).toBeGreaterThan(calls.length * 0.15);
+    expect(calls.filter((c) => c.httpStatus === 502).length).toBeGreaterThan(0);
     await expectConverged(project);
   });
 
   it("with dropped connections and answers slower than the time-out, creates every plugin and link once", async () => {
     for (const path of wechatPaths) {
-      await emulator.fault({ path, dropConnection: "before", probability: 0.15 });
-      await emulator.fault({ path, delayMs: 800, probability: 0.15 / 0.85 });
+      await emulator.addFault({ path, dropConnection: "before", probability: 0.15 });
+      await emulator.addFault({ path, delayMs: 800, probability: 0.15 / 0.85 });
     }
     const project = await tunedProject("flaky", tolerant);
     project.write(fleet());
     await project.up();
 
     const { calls } = await emulator.calls();
-    expect(calls.filter((c: any) => c.httpStatus === null).length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.httpStatus === null).length).toBeGreaterThan(0);
     await expectConverged(project);
   });
 
   it("gives up on a call that never gets an answer after wechat:maxAttempts attempts, naming it; the next up adopts what WeChat did meanwhile", async () => {
     // Every invitation is made, and its answer lost; slow applications are made after the client stopped waiting.
-    await emulator.fault({ path: "/cgi-bin/wxopen/wxamplink", dropConnection: "after" });
-    await emulator.fault({ path: "/wxa/plugin", action: "apply", appId: seed.books, delayMs: 1500 });
+    await emulator.addFault({ path: "/cgi-bin/wxopen/wxamplink", dropConnection: "after" });
+    await emulator.addFault({ path: "/wxa/plugin", action: "apply", appId: seed.books, delayMs: 1500 });
     const project = await tunedProject("bounded", { "wechat:requestTimeoutMs": "500", "wechat:maxAttempts": "3" });
     project.write(fleet());
 
@@ -96,8 +96,8 @@ describe("pulumi up while WeChat and the network misbehave", () => {
     // Every request the run sent has been answered (and logged) once the slowest one's delay is over.
     await sleep(1600);
     const { calls } = await emulator.calls();
-    expect(calls.filter((c: any) => c.path === "/cgi-bin/wxopen/wxamplink")).toHaveLength(fleetSize.links * 3);
-    expect(calls.filter((c: any) => c.path === "/wxa/plugin" && c.action === "apply" && c.appId === seed.books)).toHaveLength(5 * 3);
+    expect(calls.filter((c) => c.path === "/cgi-bin/wxopen/wxamplink")).toHaveLength(fleetSize.links * 3);
+    expect(calls.filter((c) => c.path === "/wxa/plugin" && c.action === "apply" && c.appId === seed.books)).toHaveLength(5 * 3);
 
     await emulator.clearFaults();
     const next = await project.up();
@@ -109,7 +109,7 @@ describe("pulumi up while WeChat and the network misbehave", () => {
 
   it("when every token expires in the middle of the run, fetches each account's token again once and succeeds", async () => {
     // Slower plugin calls make a run long enough to expire its tokens in.
-    await emulator.fault({ path: "/wxa/plugin", delayMs: 100 });
+    await emulator.addFault({ path: "/wxa/plugin", delayMs: 100 });
     const project = await tunedProject("expiry", tolerant);
     project.write(fleet());
     const run = startPulumi(project, ["up", "--yes", "--skip-preview"]);
@@ -120,17 +120,17 @@ describe("pulumi up while WeChat and the network misbehave", () => {
     expect(result.code, output(result)).toBe(0);
 
     const after = (await emulator.calls()).calls.slice(before);
-    const rejected = new Set(after.filter((c: any) => c.errcode === 42001 && c.path === "/wxa/plugin").map((c: any) => c.appId));
+    const rejected = new Set(after.filter((c) => c.errcode === 42001 && c.path === "/wxa/plugin").map((c) => c.appId));
     expect(rejected.size).toBeGreaterThan(0);
-    const fetched = after.filter((c: any) => c.path === "/cgi-bin/component/api_authorizer_token" && c.errcode === 0).map((c: any) => c.appId);
+    const fetched = after.filter((c) => c.path === "/cgi-bin/component/api_authorizer_token" && c.errcode === 0).map((c) => c.appId);
     expect(fetched.length).toBe(new Set(fetched).size);
     for (const appId of rejected) expect(fetched).toContain(appId);
-    expect(after.filter((c: any) => c.path === "/cgi-bin/component/api_component_token" && c.errcode === 0)).toHaveLength(1);
+    expect(after.filter((c) => c.path === "/cgi-bin/component/api_component_token" && c.errcode === 0)).toHaveLength(1);
     await expectConverged(project);
   });
 
   it("45009 on one mini program fails its plugins at once with the quota message, creates the other accounts' resources, and a later up converges", async () => {
-    await emulator.fault({ path: "/wxa/plugin", appId: seed.coffee, errcode: 45009 });
+    await emulator.addFault({ path: "/wxa/plugin", appId: seed.coffee, errcode: 45009 });
     const project = await tunedProject("quota", tolerant);
     project.write(fleet());
 
@@ -142,11 +142,11 @@ describe("pulumi up while WeChat and the network misbehave", () => {
       );
     }
     const state = await emulator.state();
-    expect(state.bindings.filter((b: any) => b.appId === seed.coffee)).toEqual([]);
+    expect(state.bindings.filter((b) => b.appId === seed.coffee)).toEqual([]);
     expect(state.bindings).toHaveLength(15);
     expect(state.links).toHaveLength(3);
     const { calls } = await emulator.calls();
-    expect(calls.filter((c: any) => c.appId === seed.coffee && c.path === "/wxa/plugin")).toHaveLength(5);
+    expect(calls.filter((c) => c.appId === seed.coffee && c.path === "/wxa/plugin")).toHaveLength(5);
 
     await emulator.clearFaults();
     await project.up();
@@ -155,8 +155,8 @@ describe("pulumi up while WeChat and the network misbehave", () => {
 
   it("adopts an application or link whose answer was lost after WeChat acted, on the retry, without 89237 or a second entry", async () => {
     // With app secrets the provider learns a link's username from the item that appears, the hardest case to adopt.
-    await emulator.fault({ path: "/wxa/plugin", action: "apply", dropConnection: "after", times: 6 });
-    await emulator.fault({ path: "/cgi-bin/wxopen/wxamplink", dropConnection: "after", times: 2 });
+    await emulator.addFault({ path: "/wxa/plugin", action: "apply", dropConnection: "after", times: 6 });
+    await emulator.addFault({ path: "/cgi-bin/wxopen/wxamplink", dropConnection: "after", times: 2 });
     const project = await tunedProject("lost", { "wechat:requestTimeoutMs": "500" }, { "wechat:appSecrets": JSON.stringify(seed.appSecrets) });
     project.write(fleet({ versions: false }));
     const result = await project.up();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { EmulatorClient } from "../../emulator/index";
 import { Emulator } from "../support/emulator";
 import { expectFleetAtWeChat, expectFleetInState, fleet } from "./fleet";
 import { Project, startPulumi, until, type Result } from "./project";
@@ -30,8 +31,8 @@ const count = async (key: string) => (await emulator.calls()).counts[key] ?? 0;
  * run is certain to be in the middle of that step when the test kills it.
  */
 async function holdAfter(path: string, action: string, first: number): Promise<void> {
-  if (first > 0) await emulator.fault({ path, action, delayMs: 0, times: first });
-  await emulator.fault({ path, action, delayMs: 5_000, dropConnection: "before" });
+  if (first > 0) await emulator.addFault({ path, action, delayMs: 0, times: first });
+  await emulator.addFault({ path, action, delayMs: 5_000, dropConnection: "before" });
 }
 
 /**
@@ -119,16 +120,16 @@ describe("the emulator restarted (with --state) in the middle of a run", () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), "wechat-restart-")), "wechat-state.json");
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const control = async (path: string): Promise<any> => (await fetch(`${url}/__emulator/${path}`)).json();
+    const wechat = new EmulatorClient(url);
     let server = await startEmulatorCli(port, stateFile);
     try {
       const project = await Project.create("restart", url);
       project.write(fleet());
       // Half of the applications go through; the rest are in flight when the emulator dies.
-      await post(`${url}/__emulator/faults`, { path: "/wxa/plugin", action: "apply", delayMs: 0, times: 10 });
-      await post(`${url}/__emulator/faults`, { path: "/wxa/plugin", action: "apply", delayMs: 5_000 });
+      await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 0, times: 10 });
+      await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 5_000 });
       const run = startPulumi(project, ["up", "--yes", "--skip-preview"]);
-      await until("half of the applications", async () => ((await control("calls")).counts["/wxa/plugin#apply"] ?? 0) >= 10);
+      await until("half of the applications", async () => ((await wechat.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 10);
       await stop(server);
       expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 1 });
       server = await startEmulatorCli(port, stateFile);
@@ -140,7 +141,7 @@ describe("the emulator restarted (with --state) in the middle of a run", () => {
 
       const next = await project.up();
       expect(output(next)).not.toMatch(/error:/);
-      await expectFleetAtWeChat({ state: () => control("state") });
+      await expectFleetAtWeChat(wechat);
       await expectFleetInState(project);
       await project.up("--expect-no-changes");
     } finally {
@@ -148,11 +149,6 @@ describe("the emulator restarted (with --state) in the middle of a run", () => {
     }
   });
 });
-
-async function post(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, { method: "POST", body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -170,9 +166,9 @@ async function startEmulatorCli(port: number, stateFile: string): Promise<ChildP
   const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/emulator/cli.js");
   const child = spawn(process.execPath, [cli, "--port", String(port), "--state", stateFile], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.once("data", (chunk) => (String(chunk).startsWith("WeChat emulator listening on") ? resolve() : reject(new Error(String(chunk)))));
+    child.stdout.once("data", (chunk) => (String(chunk).startsWith("WeChat emulator listening on") ? resolve() : reject(new Error(String(chunk)))));
     child.once("exit", (code) => reject(new Error(`the emulator exited with ${code}: ${stderr}`)));
   });
   return child;

@@ -58,7 +58,7 @@ describe("pulumi up, preview, refresh and destroy on a real program", () => {
     swapped.plugins!.reviews = { appId: seed.bakery, pluginAppId: seed.liveChat };
     project.write(swapped);
     expect((await project.up()).stdout).toMatch(/1 replaced/);
-    const bakery = (await emulator.state()).bindings.filter((b: any) => b.appId === seed.bakery).map((b: any) => b.pluginAppId);
+    const bakery = (await emulator.state()).bindings.filter((b) => b.appId === seed.bakery).map((b) => b.pluginAppId);
     expect(bakery).toEqual([seed.liveChat]);
 
     const relinked = { ...swapped, links: { coffee: { officialAccountAppId: oa, miniProgramAppId: seed.coffee, showProfile: true } } };
@@ -126,7 +126,7 @@ describe("pulumi up, preview, refresh and destroy on a real program", () => {
     expect((await project.drift()).code).toBe(0);
     const bindings = (await emulator.state()).bindings;
     expect(bindings).toHaveLength(3);
-    expect(bindings.filter((b: any) => b.pluginAppId === seed.liveChat)).toHaveLength(1);
+    expect(bindings.filter((b) => b.pluginAppId === seed.liveChat)).toHaveLength(1);
 
     // A link removed outside Pulumi (its invitation withdrawn) is drift too.
     await emulator.wechat("/cgi-bin/wxopen/wxampunlink", oa, seed.appSecrets[oa], { appid: seed.coffee });

@@ -4,8 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../emulator/index";
-import { seed } from "../support/emulator";
+import { Emulator, seed } from "../support/emulator";
 import { Project, type Result } from "./project";
 
 /*
@@ -14,11 +13,11 @@ import { Project, type Result } from "./project";
  * The emulator keeps its world in a state file, which is how the test learns the tokens it handed out.
  */
 
-let emulator: RunningEmulator;
+let emulator: Emulator;
 let stateFile: string;
 beforeAll(async () => {
   stateFile = join(mkdtempSync(join(tmpdir(), "wechat-secrets-")), "wechat-state.json");
-  emulator = await startEmulator({ stateFile });
+  emulator = await Emulator.start({ stateFile });
 });
 afterAll(() => emulator.close());
 
@@ -29,9 +28,6 @@ const refreshTokens = Object.fromEntries(miniPrograms.map((appId) => [appId, app
 /** The official account gets its token through stable_token with its AppSecret; the mini programs through the platform. */
 const appSecrets = { [seed.officialAccount]: seed.appSecrets[seed.officialAccount] };
 const configured = [seed.component.appSecret, seed.component.verifyTicket, ...Object.values(refreshTokens), ...Object.values(appSecrets)];
-
-const control = async (path: string, body?: unknown) =>
-  (await fetch(`${emulator.url}/__emulator/${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) })).json();
 
 /** Every token the emulator handed out: access, authorizer and component tokens. */
 function mintedTokens(): string[] {
@@ -66,13 +62,13 @@ describe("credentials never leave the provider", () => {
     expect(outputs["up"]).toMatch(/fetching an access token \(component\) for mini program wx5a1e000000000004 failed: WeChat error 61023: the authorizer refresh token is invalid/);
 
     // The link is refused by the mini program's admin: drift, which the report describes.
-    await control("links/confirm", { officialAccountAppId: seed.officialAccount, miniProgramAppId: seed.coffee, by: "officialAccount", accept: false });
+    await emulator.confirmLink(seed.officialAccount, seed.coffee, "officialAccount", false);
     const drift = await project.drift();
     expect(drift.code).toBe(2);
     outputs["drift report"] = drift.output;
     outputs["up --json"] = everything(await project.run(["up", "--yes", "--skip-preview", "--json"]));
     outputs["stack export"] = await project.exportState();
-    outputs["call log"] = JSON.stringify(await control("calls"));
+    outputs["call log"] = JSON.stringify(await emulator.calls());
 
     const tokens = mintedTokens();
     expect(tokens.length).toBeGreaterThanOrEqual(6);
