@@ -6,7 +6,8 @@
 // /proc/<pid>/status), not a sampled RSS: sampling only has to see the process once shortly before it exits, so
 // nothing between samples is missed except growth in the last interval, when the provider is idle. CPU time is
 // utime + stime from /proc/<pid>/stat, read the same way.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { descendants } from "../scripts/pulumi-project.mjs";
 
 const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Node runs on.
 const sampleMs = 50;
@@ -22,32 +23,13 @@ function read(path) {
   }
 }
 
-function statFields(pid) {
+/** utime + stime of a process, or undefined once it has exited. */
+function cpuTicks(pid) {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return undefined;
   // The command name (field 2) is in parentheses and may contain spaces: split after its closing one.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
-}
-
-function descendants(rootPid) {
-  const children = new Map();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = statFields(name);
-    if (!stat) continue;
-    if (!children.has(stat.ppid)) children.set(stat.ppid, []);
-    children.get(stat.ppid).push(Number(name));
-  }
-  const found = [];
-  const queue = [rootPid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** Starts watching the descendants of `rootPid`; `stop()` returns what was seen. */
@@ -68,11 +50,11 @@ export function watchProviders(rootPid) {
     }
     for (const [pid, seen] of providers) {
       const status = read(`/proc/${pid}/status`);
-      const stat = statFields(pid);
-      if (!status || !stat) continue;
+      const ticks = cpuTicks(pid);
+      if (!status || ticks === undefined) continue;
       const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
       if (hwm) seen.peakKb = Math.max(seen.peakKb, Number(hwm[1]));
-      seen.cpuTicks = Math.max(seen.cpuTicks, stat.cpuTicks);
+      seen.cpuTicks = Math.max(seen.cpuTicks, ticks);
     }
   };
   const timer = setInterval(sample, sampleMs);

@@ -1,23 +1,11 @@
-// The two programs the benchmark runs, installed as users install the package: `npm pack` of this checkout into a
-// temporary workspace whose package.json depends on the tarball and on @pulumi/pulumi, then one project folder per
-// program inside it, each with its own stack on a local file backend.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// The two programs the benchmark runs, in one project folder each inside the workspace where the package is
+// installed from its tarball (scripts/pulumi-project.mjs's createWorkspace), each with its own stack on a local file
+// backend: pulumi-wechat's resources from a spec (the shared spec program), and a baseline.
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { pulumiEnv, repoRoot } from "../scripts/pulumi-env.mjs";
+import { pulumiEnv, PulumiStack, specProgram, writeProgram } from "../scripts/pulumi-project.mjs";
 import { watchProviders } from "./probe.mjs";
 
 const passphrase = "pulumi-wechat-bench";
-const stack = "bench";
-
-const wechatProgram = `
-const { MiniProgramPlugin, OfficialAccountLink } = require("pulumi-wechat");
-const spec = require("./spec.json");
-for (const [name, args] of Object.entries(spec.plugins)) new MiniProgramPlugin(name, args);
-for (const [name, args] of Object.entries(spec.links)) new OfficialAccountLink(name, args);
-`;
 
 // The floor: the same resources with the same inputs and output properties, whose provider answers at once and
 // never touches the network. What is left is the engine's own cost, and the program's.
@@ -59,65 +47,19 @@ for (const [name, args] of Object.entries(spec.plugins)) new pulumi.dynamic.Reso
 for (const [name, args] of Object.entries(spec.links)) new pulumi.dynamic.Resource(link, name, { ...args, ...linkOutputs }, undefined, "bench", "Link");
 `;
 
-/** A temporary folder with this package installed from its tarball; `remove()` deletes it. */
-export function createWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), "pulumi-wechat-bench-"));
-  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot, encoding: "utf8" }).trim().split("\n").pop();
-  const pulumiVersion = JSON.parse(readFileSync(join(repoRoot, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
-  writeFileSync(
-    join(dir, "package.json"),
-    JSON.stringify({ name: "bench-workspace", private: true, dependencies: { "pulumi-wechat": `file:./${tarball}`, "@pulumi/pulumi": pulumiVersion } }),
-  );
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** One program's project and stack; `run` times a Pulumi command and watches its provider process. */
-export class Project {
-  constructor(workspace, name, kind, extraEnv = {}) {
-    this.name = name;
-    this.dir = join(workspace, "projects", name);
-    mkdirSync(this.dir, { recursive: true });
-    this.env = pulumiEnv({ stateDir: join(workspace, ".pulumi"), passphrase, extra: extraEnv });
-    writeFileSync(join(this.dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
-    writeFileSync(join(this.dir, "index.js"), kind === "wechat" ? wechatProgram : baselineProgram);
-  }
-
-  async init(spec, config = {}) {
-    writeFileSync(join(this.dir, "spec.json"), JSON.stringify(spec));
-    await this.must(["stack", "init"]);
-    const args = Object.entries(config).flatMap(([key, value]) =>
-      key === "wechat:endpoint" || key === "wechat:componentAppId" ? ["--plaintext", `${key}=${value}`] : ["--secret", `${key}=${value}`],
-    );
-    if (args.length > 0) await this.must(["config", "set-all", ...args]);
+/** One program's project and stack; `run` also watches the command's provider processes. */
+export class Project extends PulumiStack {
+  constructor(workspace, name, kind, spec, extraEnv = {}) {
+    const dir = join(workspace, "projects", name);
+    super({ dir, stack: "bench", env: pulumiEnv({ stateDir: join(workspace, ".pulumi"), passphrase, extra: extraEnv }) });
+    writeProgram(dir, { name, source: kind === "wechat" ? specProgram : baselineProgram, spec });
   }
 
   /** Runs `pulumi <args>` for the stack; resolves to its exit code, output, wall time and provider figures. */
-  run(args) {
-    const all = [...args, "--stack", stack, "--non-interactive"];
-    return new Promise((resolve, reject) => {
-      const started = performance.now();
-      const child = spawn("pulumi", all, { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
-      const probe = watchProviders(child.pid);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        const seconds = (performance.now() - started) / 1000;
-        resolve({ code: code ?? 1, stdout, stderr, seconds, provider: probe.stop() });
-      });
-    });
-  }
-
-  async must(args) {
-    const result = await this.run(args);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} in ${this.name} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
-    return result;
-  }
-
-  async remove() {
-    await this.run(["stack", "rm", "--yes", "--force"]);
+  async run(args) {
+    const running = this.start(args);
+    const probe = watchProviders(running.pid);
+    const result = await running.result;
+    return { ...result, provider: probe.stop() };
   }
 }

@@ -7,19 +7,19 @@
 // Markdown table per size: calls by kind beside the minimum, wall time beside the baseline's, and the provider
 // process's peak memory. Progress goes to stderr, the tables to stdout.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { ensurePulumi, repoRoot } from "../scripts/pulumi-env.mjs";
+import { createWorkspace, ensurePulumi, installedPulumiVersion, pulumiCliVersion, repoRoot } from "../scripts/pulumi-project.mjs";
 import { minimumCalls, summarizeCalls } from "./calls.mjs";
 import { startConnectionCounter } from "./connections.mjs";
-import { Project, createWorkspace } from "./projects.mjs";
+import { Project } from "./projects.mjs";
 import { growthTable, legend, sizeTable } from "./table.mjs";
 import { generateWorld } from "./world.mjs";
 
 const require = createRequire(import.meta.url);
+const { EmulatorClient, startEmulator } = require("../dist/emulator/index.js");
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -100,46 +100,40 @@ function options() {
 
 const say = (text) => process.stderr.write(`bench: ${text}\n`);
 
-async function control(url, method, path) {
-  const response = await fetch(`${url}/__emulator/${path}`, { method });
-  if (!response.ok) throw new Error(`${method} /__emulator/${path}: HTTP ${response.status}`);
-  return response.json();
-}
-
 async function runSize(workspace, size, parallel, repeat) {
-  const { startEmulator } = require("../dist/emulator/index.js");
   const world = generateWorld(size);
   const emulator = await startEmulator({ seed: world.seed, latencyMs: size.latency, port: 0 });
+  const wechat = new EmulatorClient(emulator.url);
   const counter = await startConnectionCounter(emulator.url);
   const label = `P${size.plugins}-M${size.miniPrograms}-L${size.links}-K${size.officialAccounts}`;
   const env = size.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
-  const wechat = new Project(workspace, `wechat-${label}`, "wechat", env);
-  const baseline = new Project(workspace, `baseline-${label}`, "baseline", env);
+  const ours = new Project(workspace, `wechat-${label}`, "wechat", world.spec, env);
+  const baseline = new Project(workspace, `baseline-${label}`, "baseline", world.spec, env);
   try {
-    await wechat.init(world.spec, { "wechat:endpoint": counter.url, ...world.config });
-    await baseline.init(world.spec);
+    await ours.init({ "wechat:endpoint": counter.url, ...world.config });
+    await baseline.init();
     const parallelArgs = parallel ? ["--parallel", String(parallel)] : [];
     const samples = Object.fromEntries(steps.map((step) => [step.key, []]));
     for (let round = 1; round <= repeat; round++) {
       for (const step of steps) {
         // The baseline runs first, then pulumi-wechat, step by step, so that both see the machine in the same state.
         const base = await baseline.must([...step.args, ...parallelArgs]);
-        await control(emulator.url, "DELETE", "calls");
+        await wechat.clearCalls();
         counter.take();
-        const ours = await wechat.must([...step.args, ...parallelArgs]);
-        const calls = summarizeCalls(await control(emulator.url, "GET", "calls"), size.latency);
-        samples[step.key].push({ wechat: ours, baseline: base, calls, connections: counter.take() });
+        const measured = await ours.must([...step.args, ...parallelArgs]);
+        const calls = summarizeCalls(await wechat.calls(), size.latency);
+        samples[step.key].push({ wechat: measured, baseline: base, calls, connections: counter.take() });
         say(
-          `${label} round ${round}/${repeat} ${step.key}: pulumi-wechat ${ours.seconds.toFixed(1)} s, baseline ${base.seconds.toFixed(1)} s, ` +
-            `${calls.total} calls, provider peak ${ours.provider.peakRssMb.toFixed(0)} MB`,
+          `${label} round ${round}/${repeat} ${step.key}: pulumi-wechat ${measured.seconds.toFixed(1)} s, baseline ${base.seconds.toFixed(1)} s, ` +
+            `${calls.total} calls, provider peak ${measured.provider.peakRssMb.toFixed(0)} MB`,
         );
-        await checkWorld(emulator.url, step.key, size);
+        await checkWorld(wechat, step.key, size);
       }
     }
     const results = Object.fromEntries(steps.map((step) => [step.key, { ...aggregate(samples[step.key]), minimum: minimumCalls(step.key, world.counts) }]));
     return { size, repeat, results };
   } finally {
-    await wechat.remove();
+    await ours.remove();
     await baseline.remove();
     await counter.close();
     await emulator.close();
@@ -178,8 +172,8 @@ function aggregate(samples) {
 }
 
 /** The emulator must hold exactly what the program declares after `up`, and nothing after `destroy`. */
-async function checkWorld(url, step, size) {
-  const { bindings, links } = await control(url, "GET", "state");
+async function checkWorld(wechat, step, size) {
+  const { bindings, links } = await wechat.state();
   const expected = step === "destroy" ? { bindings: 0, links: 0 } : { bindings: size.plugins, links: size.links };
   if (bindings.length !== expected.bindings || links.length !== expected.links) {
     throw new Error(`after ${step} the emulator holds ${bindings.length} plugins and ${links.length} links; expected ${expected.bindings} and ${expected.links}`);
@@ -199,10 +193,9 @@ function revision() {
 
 function machine(parallel, loadAtStart, measured) {
   const cpu = cpus();
-  const pulumiVersion = JSON.parse(readFileSync(`${repoRoot}/node_modules/@pulumi/pulumi/package.json`, "utf8")).version;
   return [
     `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${platform()} ${release()}`,
-    `- pulumi-wechat ${measured}; Node ${process.versions.node}, Pulumi CLI and @pulumi/pulumi ${pulumiVersion}, engine parallelism ${parallel ?? `${4 * cpu.length} (the CLI's default, 4 × cores)`}`,
+    `- pulumi-wechat ${measured}; Node ${process.versions.node}, Pulumi CLI ${pulumiCliVersion()}, @pulumi/pulumi ${installedPulumiVersion()}, engine parallelism ${parallel ?? `${4 * cpu.length} (the CLI's default, 4 × cores)`}`,
     `- Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${formatLoad()} (other work on the machine skews the times)`,
   ].join("\n");
 }
@@ -220,7 +213,7 @@ async function main() {
   say("checking the Pulumi CLI");
   ensurePulumi();
   say("packing pulumi-wechat and installing it into a temporary workspace");
-  const workspace = createWorkspace();
+  const workspace = createWorkspace("pulumi-wechat-bench-");
   const runs = [];
   try {
     for (const size of sizes) runs.push(await runSize(workspace.dir, size, parallel, repeat));

@@ -1,5 +1,6 @@
 import { expect } from "vitest";
-import { Emulator, seed } from "../support/emulator";
+import type { EmulatorClient } from "../../emulator/index";
+import { seed } from "../support/emulator";
 import type { Project, Spec } from "./project";
 
 /**
@@ -14,44 +15,49 @@ const linked = ["coffee", "bakery", "books"] as const;
 
 export const fleetSize = { plugins: 20, links: 3, resources: 23 };
 
-export function fleet(options: { versions?: boolean } = {}): Spec {
-  const spec: Spec = { plugins: {}, links: {} };
-  for (const [mpName, appId] of Object.entries(miniPrograms)) {
-    for (const [pluginName, pluginAppId] of Object.entries(plugins)) {
-      const version = options.versions === false ? undefined : versions[pluginAppId];
-      spec.plugins![`${mpName}-${pluginName}`] = { appId, pluginAppId, ...(version ? { version } : {}) };
-    }
-  }
-  for (const name of linked) spec.links![name] = { officialAccountAppId: seed.officialAccount, miniProgramAppId: miniPrograms[name] };
-  return spec;
+interface Options {
+  /** false: no plugin declares a version. */
+  versions?: boolean;
 }
 
+function fleetPlugins(options: Options) {
+  return Object.entries(miniPrograms).flatMap(([mpName, appId]) =>
+    Object.entries(plugins).map(([pluginName, pluginAppId]) => {
+      const version = options.versions === false ? undefined : versions[pluginAppId];
+      return { name: `${mpName}-${pluginName}`, args: { appId, pluginAppId, ...(version ? { version } : {}) } };
+    }),
+  );
+}
+
+const fleetLinks = linked.map((name) => ({ name, args: { officialAccountAppId: seed.officialAccount, miniProgramAppId: miniPrograms[name] } }));
+
+export function fleet(options: Options = {}): Spec {
+  return {
+    plugins: Object.fromEntries(fleetPlugins(options).map(({ name, args }) => [name, args])),
+    links: Object.fromEntries(fleetLinks.map(({ name, args }) => [name, args])),
+  };
+}
+
+const pluginIds = (options: Options) => fleetPlugins(options).map(({ args }) => `${args.appId}/${args.pluginAppId}`);
+const linkIds = fleetLinks.map(({ args }) => `${args.officialAccountAppId}/${args.miniProgramAppId}`);
+
 /** WeChat holds exactly the fleet: each binding and link once, approval-free plugins at their declared version. */
-export async function expectFleetAtWeChat(emulator: Pick<Emulator, "state">, options: { versions?: boolean } = {}): Promise<void> {
+export async function expectFleetAtWeChat(emulator: Pick<EmulatorClient, "state">, options: Options = {}): Promise<void> {
   const state = await emulator.state();
-  const bindings = state.bindings.map((b: any) => `${b.appId}/${b.pluginAppId}`).sort();
-  const expected = Object.values(fleet(options).plugins!).map((p) => `${p.appId}/${p.pluginAppId}`).sort();
-  expect(bindings).toEqual(expected);
+  expect(state.bindings.map((b) => `${b.appId}/${b.pluginAppId}`).sort()).toEqual(pluginIds(options).sort());
   for (const binding of state.bindings) {
     const version = options.versions === false ? undefined : versions[binding.pluginAppId];
     if (version) expect(binding, `${binding.appId}/${binding.pluginAppId}`).toMatchObject({ status: 2, version });
   }
-  const links = state.links.map((l: any) => `${l.officialAccountAppId}/${l.miniProgramAppId}`).sort();
-  expect(links).toEqual(linked.map((name) => `${seed.officialAccount}/${miniPrograms[name]}`).sort());
+  expect(state.links.map((l) => `${l.officialAccountAppId}/${l.miniProgramAppId}`).sort()).toEqual([...linkIds].sort());
 }
 
 /** The stack tracks the fleet: one resource per URN, each with the id of its WeChat binding or link, nothing pending. */
-export async function expectFleetInState(project: Project, options: { versions?: boolean } = {}): Promise<void> {
-  const deployment = JSON.parse(await project.exportState()).deployment;
+export async function expectFleetInState(project: Project, options: Options = {}): Promise<void> {
+  const deployment = await project.deployment();
   expect(deployment.pending_operations ?? []).toEqual([]);
-  const resources = (deployment.resources ?? []).filter((r: any) => r.type.startsWith("pulumi-nodejs:dynamic/wechat:"));
-  const urns = resources.map((r: any) => r.urn);
+  const resources = (deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/wechat:"));
+  const urns = resources.map((r) => r.urn);
   expect(new Set(urns).size).toBe(urns.length);
-  const ids = resources.map((r: any) => r.id).sort();
-  const spec = fleet(options);
-  const expected = [
-    ...Object.values(spec.plugins!).map((p) => `${p.appId}/${p.pluginAppId}`),
-    ...Object.values(spec.links!).map((l) => `${l.officialAccountAppId}/${l.miniProgramAppId}`),
-  ].sort();
-  expect(ids).toEqual(expected);
+  expect(resources.map((r) => r.id).sort()).toEqual([...pluginIds(options), ...linkIds].sort());
 }

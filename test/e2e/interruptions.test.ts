@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import { EmulatorClient } from "../../emulator/index";
 import { Emulator } from "../support/emulator";
 import { expectFleetAtWeChat, expectFleetInState, fleet } from "./fleet";
-import { Project, startPulumi, until, type Result } from "./project";
+import { Project, until, type Result } from "./project";
 
 /*
  * A CI job killed in the middle of `pulumi up` or `destroy`, and WeChat (the emulator) restarting under a run. The
@@ -54,7 +54,7 @@ async function recover(project: Project): Promise<void> {
 }
 
 async function pendingOperations(project: Project): Promise<unknown[]> {
-  return JSON.parse(await project.exportState()).deployment.pending_operations ?? [];
+  return (await project.deployment()).pending_operations ?? [];
 }
 
 describe("pulumi up or destroy killed part-way (SIGKILL to the CLI and every process it started)", () => {
@@ -65,7 +65,7 @@ describe("pulumi up or destroy killed part-way (SIGKILL to the CLI and every pro
     await holdAfter("/wxa/plugin", "apply", first);
     const project = await Project.create("killed", emulator.url);
     project.write(fleet());
-    const run = startPulumi(project, ["up", "--yes", "--skip-preview"]);
+    const run = project.start(["up", "--yes", "--skip-preview"]);
     if (first === 0) {
       // Once a mini program has its token its applications follow at once, and are held: none of them acts.
       await until("the first authorizer token", async () => (await count("/cgi-bin/component/api_authorizer_token")) >= 1);
@@ -97,7 +97,7 @@ describe("pulumi up or destroy killed part-way (SIGKILL to the CLI and every pro
       if (binding.status === 1) await emulator.developer("dev_agree", binding.pluginAppId, binding.appId);
     }
     await holdAfter("/wxa/plugin", "unbind", 10);
-    const run = startPulumi(project, ["destroy", "--yes", "--skip-preview"]);
+    const run = project.start(["destroy", "--yes", "--skip-preview"]);
     await until("half of the unbinds", () => count("/wxa/plugin#unbind").then((n) => n >= 10));
     await run.kill();
     await emulator.clearFaults();
@@ -128,7 +128,7 @@ describe("the emulator restarted (with --state) in the middle of a run", () => {
       // Half of the applications go through; the rest are in flight when the emulator dies.
       await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 0, times: 10 });
       await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 5_000 });
-      const run = startPulumi(project, ["up", "--yes", "--skip-preview"]);
+      const run = project.start(["up", "--yes", "--skip-preview"]);
       await until("half of the applications", async () => ((await wechat.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 10);
       await stop(server);
       expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 1 });
