@@ -13,6 +13,8 @@ export interface ProviderConfig {
   endpoint: string;
   accessTokens: Record<string, string>;
   tokenUrl?: string;
+  /** Sent to tokenUrl as `Authorization: Bearer …`, so that only its holders get tokens (the fleet's token broker requires it). */
+  tokenUrlSecret?: string;
   component?: ComponentCredentials;
   authorizerRefreshTokens: Record<string, string>;
   appSecrets: Record<string, string>;
@@ -26,6 +28,7 @@ export const configKeys = [
   "endpoint",
   "accessTokens",
   "tokenUrl",
+  "tokenUrlSecret",
   "componentAppId",
   "componentAppSecret",
   "componentVerifyTicket",
@@ -113,6 +116,7 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     endpoint: endpoint.replace(/\/+$/, ""),
     accessTokens: appIdMap("accessTokens"),
     tokenUrl,
+    tokenUrlSecret: raw("tokenUrlSecret"),
     component,
     authorizerRefreshTokens: appIdMap("authorizerRefreshTokens"),
     appSecrets: appIdMap("appSecrets"),

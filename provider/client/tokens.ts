@@ -8,10 +8,12 @@ import { Send, WeChatResponse } from "./transport";
 /** Where an app id's access token comes from, in the order the provider looks. */
 export type CredentialSource = "accessTokens" | "tokenUrl" | "component" | "appSecrets";
 
-interface Token {
+export interface Token {
   value: string;
   /** Epoch ms after which we fetch a new one instead of using this one. */
   renewAt: number;
+  /** Epoch ms at which WeChat stops accepting it: what a token service tells its callers. */
+  expiresAt: number;
 }
 
 /** Renew this long before WeChat's expiry, so a token never dies in the middle of a call. */
@@ -44,6 +46,14 @@ export class TokenStore {
     return undefined;
   }
 
+  /**
+   * An account found after start-up, such as one api_get_authorizer_list names with its refresh token: served through
+   * the third-party platform from now on, unless a credential that comes first serves it.
+   */
+  addAuthorizer(appId: string, refreshToken: string): void {
+    this.refreshTokens.set(appId, refreshToken);
+  }
+
   /** A message for an app id no credential serves, naming the keys that would. */
   static missingCredential(appId: string): string {
     return (
@@ -58,6 +68,11 @@ export class TokenStore {
    */
   async withToken<T>(appId: string, account: string, call: (token: string) => Promise<T>): Promise<T> {
     return this.renewingOnce(appId, () => this.fetch(appId, account), call, this.sourceFor(appId) !== "accessTokens");
+  }
+
+  /** The account's token itself, fetched and kept as `withToken`'s: what a token service hands out. */
+  current(appId: string, account: string): Promise<Token> {
+    return this.token(appId, () => this.fetch(appId, account));
   }
 
   /** Runs `call` with the third-party platform's own token (component_access_token). */
@@ -84,19 +99,19 @@ export class TokenStore {
    * and `call` tried once more. A second rejection, of a brand-new token, is not something retrying fixes.
    */
   private async renewingOnce<T>(key: string, fetch: () => Promise<Token>, call: (token: string) => Promise<T>, renewable: boolean): Promise<T> {
-    const token = await this.token(key, fetch);
+    const token = (await this.token(key, fetch)).value;
     try {
       return await call(token);
     } catch (error) {
       if (!renewable || !(error instanceof WeChatError) || error.errcode === undefined || !tokenRejectedCodes.has(error.errcode)) throw error;
       this.tokens.forget(key, (held) => held.value === token);
-      return call(await this.token(key, fetch));
+      return call((await this.token(key, fetch)).value);
     }
   }
 
-  private async token(key: string, fetch: () => Promise<Token>): Promise<string> {
+  private token(key: string, fetch: () => Promise<Token>): Promise<Token> {
     this.tokens.forget(key, (held) => Date.now() >= held.renewAt);
-    return (await this.tokens.get(key, fetch)).value;
+    return this.tokens.get(key, fetch);
   }
 
   private async fetch(appId: string, account: string): Promise<Token> {
@@ -104,9 +119,11 @@ export class TokenStore {
     const context: CallContext = { call: `fetching an access token (${source ?? "no credential"})`, account };
     switch (source) {
       case "accessTokens":
-        return { value: this.config.accessTokens[appId], renewAt: Number.POSITIVE_INFINITY };
+        return { value: this.config.accessTokens[appId], renewAt: Number.POSITIVE_INFINITY, expiresAt: Number.POSITIVE_INFINITY };
       case "tokenUrl": {
-        const body = await this.send({ method: "GET", url: this.config.tokenUrl!, query: { appid: appId } }, context);
+        const secret = this.config.tokenUrlSecret;
+        const headers = secret === undefined ? undefined : { authorization: `Bearer ${secret}` };
+        const body = await this.send({ method: "GET", url: this.config.tokenUrl!, query: { appid: appId }, headers }, context);
         return readToken(body, "access_token", context);
       }
       case "component":
@@ -150,5 +167,6 @@ function readToken(body: WeChatResponse, field: string, context: CallContext): T
     throw new WeChatError("WECHAT_BAD_RESPONSE", context, `the answer had no ${field} and expires_in`);
   }
   const lifetimeMs = expiresIn * 1000;
-  return { value, renewAt: Date.now() + Math.max(lifetimeMs - renewalMarginMs, lifetimeMs / 2) };
+  const now = Date.now();
+  return { value, renewAt: now + Math.max(lifetimeMs - renewalMarginMs, lifetimeMs / 2), expiresAt: now + lifetimeMs };
 }

@@ -14,6 +14,8 @@ export interface WeChatRequest {
   url: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** Sent as they are and never printed: a central token service's credential travels here. */
+  headers?: Record<string, string>;
 }
 
 export type WeChatResponse = Record<string, unknown>;
@@ -56,7 +58,7 @@ export class Transport {
       const response = await undici().request(url, {
         method: req.method,
         dispatcher: this.agent,
-        headers: req.body === undefined ? {} : { "content-type": "application/json" },
+        headers: { ...(req.body === undefined ? {} : { "content-type": "application/json" }), ...req.headers },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });

@@ -109,11 +109,13 @@ describe("tokens", () => {
     expect((await counts())["/wxa/plugin#apply"]).toBe(2);
   });
 
-  it("uses a central token service (wechat:tokenUrl), asking it once per app id", async () => {
+  it("uses a central token service (wechat:tokenUrl), asking it once per app id with wechat:tokenUrlSecret as a bearer token", async () => {
     const asked: string[] = [];
+    const presented: Array<string | undefined> = [];
     const service = http.createServer((req, res) => {
       const appId = new URL(req.url!, "http://x").searchParams.get("appid")!;
       asked.push(appId);
+      presented.push(req.headers.authorization);
       void fetch(`${emulator.url}/cgi-bin/stable_token`, {
         method: "POST",
         body: JSON.stringify({ grant_type: "client_credential", appid: appId, secret: seed.appSecrets[appId] }),
@@ -124,9 +126,10 @@ describe("tokens", () => {
     await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
     try {
       const tokenUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}/token`;
-      const { plugin } = providersFor(emulator.url, "appSecrets", { "wechat:appSecrets": "", "wechat:tokenUrl": tokenUrl });
+      const { plugin } = providersFor(emulator.url, "appSecrets", { "wechat:appSecrets": "", "wechat:tokenUrl": tokenUrl, "wechat:tokenUrlSecret": "per-run-secret" });
       await Promise.all([seed.liveChat, seed.reviews].map((p) => plugin.create({ appId: seed.coffee, pluginAppId: p })));
       expect(asked).toEqual([seed.coffee]);
+      expect(presented).toEqual(["Bearer per-run-secret"]);
     } finally {
       service.close();
     }

@@ -16,6 +16,13 @@ describe("configuration", () => {
     expect(loaded.ok && loaded.config.appSecrets).toEqual({ wxc0ffee0000000001: "s" });
   });
 
+  it("reads the token service's secret from wechat:tokenUrlSecret or WECHAT_TOKEN_URL_SECRET", () => {
+    const fromEnv = load({ "wechat:tokenUrl": "http://127.0.0.1:1/token" }, { WECHAT_TOKEN_URL_SECRET: "from-env" });
+    expect(fromEnv.ok && fromEnv.config.tokenUrlSecret).toBe("from-env");
+    const unset = load({ "wechat:tokenUrl": "http://127.0.0.1:1/token" });
+    expect(unset.ok && unset.config.tokenUrlSecret).toBeUndefined();
+  });
+
   it.each([
     [{ "wechat:endpoint": "http://api.example.com" }, /wechat:endpoint \(or WECHAT_ENDPOINT\) must be an https:\/\/ URL/],
     [{ "wechat:tokenUrl": "http://10.0.0.5/token" }, /wechat:tokenUrl .* must be an https:\/\/ URL/],
