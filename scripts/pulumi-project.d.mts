@@ -22,7 +22,7 @@ export function packPackage(destination: string): string;
 export function installPackage(dir: string, options: { tarball: string; pulumiVersion?: string }): void;
 
 /** A new temporary folder with the package packed and installed into it. */
-export function createWorkspace(prefix: string): { dir: string; tarball: string; remove(): void };
+export function createWorkspace(prefix: string): { dir: string; tarball: string; remove: () => void };
 
 /** What a spec program declares: resource name → inputs. */
 export interface Spec {

@@ -10,12 +10,14 @@ declare module "vitest" {
 }
 
 /**
- * Once per run: the Pulumi CLI (built here if need be, before the test files start), and a workspace whose node_modules holds this package installed from its
- * `npm pack` tarball, exactly as a user installs it. Every test project is a folder inside that workspace.
+ * Once per run: the Pulumi CLI (built here if need be, before the test files start), and a workspace whose
+ * node_modules holds this package installed from its `npm pack` tarball, exactly as a user installs it. Every test
+ * project is a folder inside that workspace, which goes when the run ends (a few hundred MB of packages and stacks).
  */
 export default function setup(project: TestProject) {
   ensurePulumi();
-  const { dir: workspace, tarball } = createWorkspace("pulumi-wechat-e2e-");
+  const { dir: workspace, tarball, remove } = createWorkspace("pulumi-wechat-e2e-");
   mkdirSync(join(workspace, "projects"));
   project.provide("e2e", { workspace, tarball });
+  return remove;
 }
