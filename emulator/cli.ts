@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   // Scripts wait for this exact first line and read the URL from it.
   console.log(`WeChat emulator listening on ${emulator.url}`);
   console.log(`seed: ${values.seed ?? "built-in demo seed"}; state: ${values.state ?? "in memory"}`);
-  console.log(`control surface: ${emulator.url}/__emulator/health, /state, /calls, /faults, /clock, /reset, /links/confirm, /plugins/answer`);
+  console.log(`control surface: ${emulator.url}/__emulator/health, /state, /calls, /faults, /clock, /quotas, /reset, /links/confirm, /plugins/answer`);
 
   const stop = (): void => {
     emulator.close().then(

@@ -4,6 +4,7 @@ import type { BindingState, CallLogState, LinkState, WorldState } from "./http/c
 import type { FaultSpec } from "./http/faults";
 import type { AdminAnswer } from "./model/links";
 import type { DeveloperAnswer } from "./model/plugins";
+import type { QuotaLimit } from "./model/world";
 
 export type { CallRecord } from "./http/calls";
 export type { BindingState, CallLogState, LinkState, WorldState } from "./http/control";
@@ -12,6 +13,8 @@ export type { FaultSpec } from "./http/faults";
 export type LinkAnswer = AdminAnswer;
 /** The plugin developer's answer to a pending application; `reason` (the refusal reason) only with `accept: false`. */
 export type PluginAnswer = DeveloperAnswer;
+/** A daily limit on a WeChat path: for the account `appId`, or without it for every account. */
+export type QuotaSpec = QuotaLimit;
 
 /** A control request the emulator refused; `status` is its HTTP status (400, 404, 405 or 409). */
 export class EmulatorControlError extends Error {
@@ -37,7 +40,7 @@ export class EmulatorClient {
     return this.request("GET", "health");
   }
 
-  /** Back to the seed: no bindings, links or tokens; faults and the call log cleared; the clock back to real time. */
+  /** Back to the seed: no bindings, links, tokens or quota counters, the seed's quotas; faults and the call log cleared; the clock back to real time. */
   async reset(): Promise<void> {
     await this.request("POST", "reset");
   }
@@ -66,6 +69,11 @@ export class EmulatorClient {
   /** Moves the emulator's clock forward; resolves to its new time. */
   async advanceClock(seconds: number): Promise<string> {
     return (await this.request<{ now: string }>("POST", "clock", { advanceSeconds: seconds })).now;
+  }
+
+  /** Sets a daily limit on a path; what the account (or each account) used today counts against it. */
+  async setQuota(quota: QuotaSpec): Promise<void> {
+    await this.request("POST", "quotas", quota);
   }
 
   /** Answers as an admin would; resolves to the link afterwards, or null once it is removed. */

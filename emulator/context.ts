@@ -22,7 +22,7 @@ export interface EmulatorContext {
   epoch: AbortController;
 }
 
-/** Back to the seed: no bindings, links or tokens, no faults, an empty call log and the machine's time. */
+/** Back to the seed: no bindings, links, tokens or quota counters, the seed's quotas, no faults, an empty call log and the machine's time. */
 export async function reset(context: EmulatorContext): Promise<void> {
   context.epoch.abort();
   context.epoch = new AbortController();

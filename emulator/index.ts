@@ -8,8 +8,17 @@ import { World } from "./model/world";
 import { defaultSeed, loadSeed, type Seed } from "./seed";
 import { inMemory, StateFile } from "./state-file";
 
-export { defaultSeed, SeedError } from "./seed";
-export type { ComponentSeed, MiniProgramSeed, OfficialAccountSeed, PluginSeed, PluginVersionSeed, Seed } from "./seed";
+export { defaultSeed, generatedAccounts, SeedError } from "./seed";
+export type {
+  ComponentSeed,
+  GeneratedAccounts,
+  GenerateSeed,
+  MiniProgramSeed,
+  OfficialAccountSeed,
+  PluginSeed,
+  PluginVersionSeed,
+  Seed,
+} from "./seed";
 
 export interface EmulatorOptions {
   /** Default 0: a free port. */
@@ -78,4 +87,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 export { EmulatorClient, EmulatorControlError } from "./client";
-export type { BindingState, CallLogState, CallRecord, FaultSpec, LinkAnswer, LinkState, PluginAnswer, WorldState } from "./client";
+export type { BindingState, CallLogState, CallRecord, FaultSpec, LinkAnswer, LinkState, PluginAnswer, QuotaSpec, WorldState } from "./client";

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { isWeChatPath } from "./http/routes";
+import { MAX_DAILY_LIMIT } from "./model/quotas";
 
 /** The world the emulator starts from, as written in a seed file. Optional fields have the defaults the README's "The seed" lists. */
 export interface Seed {
@@ -6,8 +8,30 @@ export interface Seed {
   officialAccounts?: OfficialAccountSeed[];
   plugins?: PluginSeed[];
   component?: ComponentSeed;
+  /** Accounts made by a pattern rather than written out, for a platform's fleet of thousands; see `generatedAccounts`. */
+  generate?: GenerateSeed;
+  /** Daily call limits per WeChat path, for each account: `{"/wxa/plugin": 1000}`. Without one a path has no limit. */
+  quotas?: Record<string, number>;
   /** Real `wxamplinkget` items carry no `appid`; turn this on to emulate the responses that do. */
   linkItemsIncludeAppId?: boolean;
+}
+
+/** How many accounts of each kind to generate, all authorized by the seed's platform; the README's "The seed" gives the pattern. */
+export interface GenerateSeed {
+  miniPrograms?: number;
+  officialAccounts?: number;
+  /** Every generated mini program's plugin limit (default 5). */
+  pluginLimit?: number;
+  /** Every generated official account's link limit (default 13). */
+  linkLimit?: number;
+}
+
+/** The accounts a seed's `generate` section makes, written out as a seed would write them. */
+export interface GeneratedAccounts {
+  miniPrograms: MiniProgramSeed[];
+  officialAccounts: OfficialAccountSeed[];
+  /** `{appId: refreshToken}` for each of them when the seed has a platform (`{}` otherwise): the shape of `wechat:authorizerRefreshTokens`. */
+  authorizerRefreshTokens: Record<string, string>;
 }
 
 export interface MiniProgramSeed {
@@ -58,6 +82,8 @@ export interface Accounts {
   officialAccounts: Map<string, OfficialAccount>;
   plugins: Map<string, Plugin>;
   component: Component | undefined;
+  /** The seed's daily limit per path, for every account. */
+  quotas: Map<string, number>;
   linkItemsIncludeAppId: boolean;
 }
 
@@ -95,11 +121,14 @@ export interface Component {
   appId: string;
   secret: string;
   verifyTicket: string;
+  /** In the seed's order: the refresh tokens written, then the generated accounts'. */
   authorizerRefreshTokens: Map<string, string>;
 }
 
 const DEFAULT_PLUGIN_LIMIT = 5;
 const DEFAULT_LINK_LIMIT = 13;
+/** Far beyond any platform's fleet, and small enough that a mistyped count cannot exhaust the emulator's memory. */
+const MAX_GENERATED = 100_000;
 
 const miniProgramIds = ["wxc0ffee0000000001", "wxb4ce000000000002", "wxb00c000000000003", "wx5a1e000000000004"];
 const officialAccountId = "wx0a00000000000001";
@@ -197,9 +226,47 @@ export function loadSeed(seed: Seed | string): Accounts {
   return resolveSeed(parsed);
 }
 
+/**
+ * The accounts the seed's `generate` section makes, so that a test or a benchmark can list them without a running
+ * emulator: mini program n (from 1) is `wxf1` + n in 14 digits, official account n `wxf2` + n in 14 digits; their
+ * secrets, usernames, nicknames and refresh tokens follow the README's pattern. Throws a SeedError for a malformed section.
+ */
+export function generatedAccounts(seed: Seed): GeneratedAccounts {
+  const fields: Record<string, unknown> =
+    seed.generate === undefined ? {} : record(seed.generate, "seed.generate", ["miniPrograms", "officialAccounts", "pluginLimit", "linkLimit"]);
+  const amount = (name: string) => count(fields[name], `seed.generate.${name}`, 0, MAX_GENERATED);
+  const pluginLimit = fields.pluginLimit === undefined ? {} : { pluginLimit: count(fields.pluginLimit, "seed.generate.pluginLimit", 0) };
+  const linkLimit = fields.linkLimit === undefined ? {} : { linkLimit: count(fields.linkLimit, "seed.generate.linkLimit", 0) };
+  const miniPrograms = numbered(amount("miniPrograms"), (n) => ({ ...named("f1", "Mini Program", n), secret: `mp-secret-${n}`, ...pluginLimit }));
+  const officialAccounts = numbered(amount("officialAccounts"), (n) => ({ ...named("f2", "Official Account", n), secret: `oa-secret-${n}`, ...linkLimit }));
+  // A refresh token the seed writes for a generated account is the one the platform holds.
+  const written = seed.component?.authorizerRefreshTokens ?? {};
+  const authorizerRefreshTokens: Record<string, string> = {};
+  if (seed.component !== undefined) {
+    for (const { appId } of [...miniPrograms, ...officialAccounts]) {
+      authorizerRefreshTokens[appId] = Object.hasOwn(written, appId) ? written[appId] : `refreshtoken@@@${appId}`;
+    }
+  }
+  return { miniPrograms, officialAccounts, authorizerRefreshTokens };
+}
+
+/** A generated account's names: `kind` (`f1`, `f2`) after `wx` and `gh_` keeps mini programs and official accounts apart. */
+function named(kind: string, noun: string, n: number): { appId: string; username: string; nickname: string } {
+  return { appId: `wx${kind}${digits(n, 14)}`, username: `gh_${kind}${digits(n, 10)}`, nickname: `${noun} ${n}` };
+}
+
+function numbered<T>(amount: number, make: (n: number) => T): T[] {
+  return Array.from({ length: amount }, (_, index) => make(index + 1));
+}
+
+function digits(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
 /** Validates an untrusted seed value (it may come from a file) and fills in the defaults. */
 function resolveSeed(value: unknown): Accounts {
-  const seed = record(value, "seed", ["miniPrograms", "officialAccounts", "plugins", "component", "linkItemsIncludeAppId"]);
+  const seed = record(value, "seed", ["miniPrograms", "officialAccounts", "plugins", "component", "generate", "quotas", "linkItemsIncludeAppId"]);
+  const generated = generatedAccounts(seed as unknown as Seed);
   const seen = new Map<string, string>();
   const claim = (appId: string, field: string): string => {
     const previous = seen.get(appId);
@@ -209,8 +276,7 @@ function resolveSeed(value: unknown): Accounts {
   };
 
   const miniPrograms = new Map<string, MiniProgram>();
-  list(seed.miniPrograms, "seed.miniPrograms", true).forEach((item, index) => {
-    const at = `seed.miniPrograms[${index}]`;
+  withGenerated("miniPrograms", list(seed.miniPrograms, "seed.miniPrograms", true), generated.miniPrograms).forEach(([item, at]) => {
     const fields = record(item, at, ["appId", "secret", "username", "nickname", "grayRelease", "nearby", "store", "pluginLimit"]);
     const appId = claim(text(fields.appId, `${at}.appId`), `${at}.appId`);
     miniPrograms.set(appId, {
@@ -227,8 +293,7 @@ function resolveSeed(value: unknown): Accounts {
   });
 
   const officialAccounts = new Map<string, OfficialAccount>();
-  list(seed.officialAccounts, "seed.officialAccounts", false).forEach((item, index) => {
-    const at = `seed.officialAccounts[${index}]`;
+  withGenerated("officialAccounts", list(seed.officialAccounts, "seed.officialAccounts", false), generated.officialAccounts).forEach(([item, at]) => {
     const fields = record(item, at, ["appId", "secret", "nickname", "username", "linkLimit"]);
     const appId = claim(text(fields.appId, `${at}.appId`), `${at}.appId`);
     officialAccounts.set(appId, {
@@ -280,6 +345,8 @@ function resolveSeed(value: unknown): Accounts {
         refreshTokens.set(authorizer, text(token, field));
       }
     }
+    // After the written ones; one written for a generated account keeps its place and is what generatedAccounts reports.
+    for (const [authorizer, token] of Object.entries(generated.authorizerRefreshTokens)) refreshTokens.set(authorizer, token);
     component = {
       appId,
       secret: text(fields.secret, `${at}.secret`),
@@ -293,8 +360,28 @@ function resolveSeed(value: unknown): Accounts {
     officialAccounts,
     plugins,
     component,
+    quotas: readQuotas(seed.quotas),
     linkItemsIncludeAppId: flag(seed.linkItemsIncludeAppId, "seed.linkItemsIncludeAppId", false),
   };
+}
+
+/** The written accounts, then the generated ones, each with the name its errors give it (`seed.generate.miniPrograms#1`). */
+function withGenerated(kind: "miniPrograms" | "officialAccounts", written: unknown[], generated: unknown[]): Array<[unknown, string]> {
+  return [
+    ...written.map((item, index): [unknown, string] => [item, `seed.${kind}[${index}]`]),
+    ...generated.map((item, index): [unknown, string] => [item, `seed.generate.${kind}#${index + 1}`]),
+  ];
+}
+
+function readQuotas(value: unknown): Map<string, number> {
+  const quotas = new Map<string, number>();
+  if (value === undefined) return quotas;
+  for (const [path, limit] of Object.entries(record(value, "seed.quotas"))) {
+    // A misspelt path would otherwise limit nothing, silently.
+    if (!isWeChatPath(path)) throw new SeedError(`seed.quotas.${path} is not a WeChat path the emulator serves`);
+    quotas.set(path, count(limit, `seed.quotas.${path}`, 0, MAX_DAILY_LIMIT));
+  }
+  return quotas;
 }
 
 function record(value: unknown, field: string, known?: string[]): Record<string, unknown> {
@@ -328,8 +415,10 @@ function flag(value: unknown, field: string, fallback: boolean): boolean {
   return value;
 }
 
-function count(value: unknown, field: string, fallback: number): number {
+function count(value: unknown, field: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new SeedError(`${field} must be a whole number ≥ 0`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new SeedError(max === Number.MAX_SAFE_INTEGER ? `${field} must be a whole number ≥ 0` : `${field} must be a whole number from 0 to ${max}`);
+  }
   return value;
 }

@@ -11,10 +11,12 @@ export interface Persistence {
 export const inMemory: Persistence = { save: () => Promise.resolve() };
 
 const FORMAT = "pulumi-wechat-emulator-state";
+/** Version 2 added the quotas (`quotaLimits`, `quotaUse`); a version 1 file reads as a world without them. */
+const VERSION = 2;
 
 interface StateDocument extends Dynamic {
   format: typeof FORMAT;
-  version: 1;
+  version: typeof VERSION;
   clockOffsetMs: number;
 }
 
@@ -67,7 +69,7 @@ export class StateFile implements Persistence {
 
   /** The state file's text, taken from the world as it is now. */
   private document(): string {
-    const document: StateDocument = { format: FORMAT, version: 1, clockOffsetMs: this.clock.offsetMs, ...this.world.snapshot() };
+    const document: StateDocument = { format: FORMAT, version: VERSION, clockOffsetMs: this.clock.offsetMs, ...this.world.snapshot() };
     return `${JSON.stringify(document, null, 2)}\n`;
   }
 }
@@ -79,24 +81,26 @@ function parse(text: string, path: string): StateDocument {
   } catch (error) {
     throw new Error(`state file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  const document = value as Partial<StateDocument> | null;
+  const document = value as (Omit<Partial<StateDocument>, "version"> & { version?: unknown }) | null;
+  const version1 = document?.version === 1;
   if (
     typeof document !== "object" ||
     document === null ||
     document.format !== FORMAT ||
-    document.version !== 1 ||
+    (document.version !== VERSION && !version1) ||
     typeof document.clockOffsetMs !== "number" ||
     !Array.isArray(document.bindings) ||
     !Array.isArray(document.links) ||
-    !Array.isArray(document.tokens)
+    !Array.isArray(document.tokens) ||
+    (!version1 && (!Array.isArray(document.quotaLimits) || !Array.isArray(document.quotaUse)))
   ) {
-    throw new Error(`${path} is not a state file written by this emulator (expected "format": "${FORMAT}", "version": 1)`);
+    throw new Error(`${path} is not a state file written by this emulator (expected "format": "${FORMAT}", "version": 1 or ${VERSION})`);
   }
   // Written by an emulator that let the clock run past any valid date: every call would fail until a reset.
   if (!isValidOffset(document.clockOffsetMs)) {
     throw new Error(`state file ${path} has a clock offset of ${document.clockOffsetMs} ms, outside 0 to ${MAX_OFFSET_MS}; delete the file to start afresh`);
   }
-  return document as StateDocument;
+  return version1 ? { ...(document as StateDocument), version: VERSION, quotaLimits: [], quotaUse: [] } : (document as StateDocument);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

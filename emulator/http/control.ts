@@ -3,10 +3,12 @@ import { MAX_ADVANCE_SECONDS } from "../model/clock";
 import { Refusal, WeChatRefusal } from "../model/codes";
 import { answerAsAdmin } from "../model/links";
 import { answerApplication } from "../model/plugins";
+import { MAX_DAILY_LIMIT, setDailyLimit } from "../model/quotas";
 import type { Binding, Link, PluginStatus } from "../model/world";
 import type { CallRecord } from "./calls";
 import { MAX_DELAY_MS, MAX_ERRCODE, MAX_TIMES, MIN_ERRCODE, type Fault, type FaultSpec } from "./faults";
 import { BadRequest, ControlFields } from "./fields";
+import { isWeChatPath } from "./routes";
 
 /** Where the control surface lives; WeChat's own paths never start with it. */
 export const CONTROL_PREFIX = "/__emulator/";
@@ -100,6 +102,25 @@ const surface = new Map<string, Partial<Record<string, Handler>>>([
         context.world.settle(context.clock.now());
         await persist(context, true);
         return answer({ now: new Date(context.clock.now()).toISOString() });
+      },
+    },
+  ],
+  [
+    "quotas",
+    {
+      POST: async (context, body) => {
+        const fields = ControlFields.read(body, ["appId", "path", "dailyLimit"]);
+        const path = fields.text("path");
+        // A limit on a path no call takes, or on an account no call names, would limit nothing, silently.
+        if (!isWeChatPath(path)) throw new BadRequest(`path ${path} is not a WeChat path the emulator serves`);
+        const appId = fields.has("appId") ? fields.text("appId") : undefined;
+        if (appId !== undefined && !context.world.account(appId) && context.world.accounts.component?.appId !== appId) {
+          throw new BadRequest(`appId ${appId} is not an account of the seed`);
+        }
+        const dailyLimit = fields.number("dailyLimit", { min: 0, max: MAX_DAILY_LIMIT, integer: true });
+        setDailyLimit(context.world, { ...(appId === undefined ? {} : { appId }), path, dailyLimit });
+        await persist(context);
+        return answer({ ok: true });
       },
     },
   ],

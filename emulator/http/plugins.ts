@@ -9,7 +9,7 @@ import {
   refuseUnlessAuthorizer,
   unbindPlugin,
 } from "../model/plugins";
-import { fail, ok, reply, stringField, type AuthenticatedRequest, type WeChatAnswer } from "./protocol";
+import { fail, isWholeNumber, ok, reply, stringField, type AuthenticatedRequest, type WeChatAnswer } from "./protocol";
 
 const DEFAULT_PAGE_SIZE = 10;
 
@@ -55,7 +55,7 @@ export const devPlugin = byAction({
   dev_apply_list: ({ body, world, caller }) => {
     const page = body.page ?? 1;
     const num = body.num ?? DEFAULT_PAGE_SIZE;
-    if (!isPositiveInteger(page) || !isPositiveInteger(num)) return fail(ErrCode.DataFormatError);
+    if (!isWholeNumber(page, 1) || !isWholeNumber(num, 1)) return fail(ErrCode.DataFormatError);
     const items = applicationsFor(world, caller.appId)
       .slice((page - 1) * num, page * num)
       .map((binding) => {
@@ -97,8 +97,4 @@ function byAction(actions: Record<string, Action>): Action {
     const handle = typeof action === "string" && Object.hasOwn(actions, action) ? actions[action] : undefined;
     return handle ? handle(request) : fail(ErrCode.InvalidArgs);
   };
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value > 0;
 }

@@ -38,6 +38,11 @@ export function stringField(body: Record<string, unknown>, name: string): string
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** Whether a request body's field is a whole number (as a JSON number) of at least `min`. */
+export function isWholeNumber(value: unknown, min: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min;
+}
+
 /** What a WeChat handler is given: the parsed request and the world, at one instant of the emulator's clock. */
 export interface WeChatRequest {
   query: URLSearchParams;

@@ -4,7 +4,8 @@ import type { World } from "../model/world";
 import { link, listLinks, unlink } from "./links";
 import { devPlugin, plugin } from "./plugins";
 import { fail, type AuthenticatedRequest, type WeChatAnswer, type WeChatRequest } from "./protocol";
-import { authorizerInfo, authorizerToken, clientCredentialToken, componentToken, stableToken } from "./tokens";
+import { quotaGet } from "./quotas";
+import { authorizerInfo, authorizerList, authorizerToken, clientCredentialToken, componentToken, stableToken } from "./tokens";
 
 type Route =
   | { method: "GET" | "POST"; handle: (request: WeChatRequest) => WeChatAnswer }
@@ -27,12 +28,26 @@ const routes = new Map<string, Route>([
     "/cgi-bin/component/api_get_authorizer_info",
     { method: "POST", audience: "component", tokenParams: componentAccessToken, handle: authorizerInfo },
   ],
+  [
+    "/cgi-bin/component/api_get_authorizer_list",
+    { method: "POST", audience: "component", tokenParams: componentAccessToken, handle: authorizerList },
+  ],
+  // Any account's token, the platform's included (WeChat's parameter is access_token for all of them).
+  [
+    "/cgi-bin/openapi/quota/get",
+    { method: "POST", audience: "any", tokenParams: ["access_token", "component_access_token"], handle: (request: AuthenticatedRequest) => quotaGet(request, isWeChatPath) },
+  ],
   ["/wxa/plugin", { method: "POST", audience: "miniProgram", tokenParams: accessToken, handle: plugin }],
   ["/wxa/devplugin", { method: "POST", audience: "plugin", tokenParams: accessToken, handle: devPlugin }],
   ["/cgi-bin/wxopen/wxamplinkget", { method: "POST", audience: "officialAccount", tokenParams: accessToken, handle: listLinks }],
   ["/cgi-bin/wxopen/wxamplink", { method: "POST", audience: "officialAccount", tokenParams: accessToken, handle: link }],
   ["/cgi-bin/wxopen/wxampunlink", { method: "POST", audience: "officialAccount", tokenParams: accessToken, handle: unlink }],
 ]);
+
+/** Whether the emulator serves this WeChat path: what quotas may be set on and `quota/get` may be asked about. */
+export function isWeChatPath(path: string): boolean {
+  return routes.has(path);
+}
 
 /** A WeChat call as read from HTTP; `body` is undefined when it is not a JSON object. */
 export interface WeChatCall {

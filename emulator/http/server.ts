@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import { setTimeout as sleep } from "node:timers/promises";
 import { persist, type EmulatorContext } from "../context";
 import { ErrCode } from "../model/codes";
+import { takeQuota } from "../model/quotas";
 import { accountOf, CallLog } from "./calls";
 import { control, CONTROL_PREFIX } from "./control";
 import type { Fault } from "./faults";
@@ -36,7 +37,8 @@ async function serve(context: EmulatorContext, request: IncomingMessage, respons
 
 /**
  * A WeChat call, step by step: whom it concerns, the fault it meets, the wait (latency and the fault's delay), then
- * the fault's misbehaviour or the endpoint's answer. Only the wait and the state file's write are awaited.
+ * the fault's misbehaviour, the account's daily quota, or the endpoint's answer. Only the wait and the state file's
+ * write are awaited.
  */
 async function serveWeChat(context: EmulatorContext, request: IncomingMessage, response: ServerResponse, call: WeChatCall): Promise<void> {
   const { signal } = context.epoch;
@@ -71,7 +73,7 @@ async function serveWeChat(context: EmulatorContext, request: IncomingMessage, r
     sendGatewayPage(response, fault.httpStatus);
     return;
   }
-  const { answer, httpStatus } = await answerCall(context, call, fault);
+  const { answer, httpStatus } = await answerCall(context, call, appId, fault);
   if (fault?.dropConnection === "after") {
     record(answer.errcode ?? ErrCode.Ok, null);
     request.socket.destroy();
@@ -87,10 +89,20 @@ async function hold(ms: number, signal: AbortSignal): Promise<boolean> {
   return !signal.aborted;
 }
 
-/** The fault's WeChat error, without acting; otherwise the endpoint acts, and its change is on disk before it answers. */
-async function answerCall(context: EmulatorContext, call: WeChatCall, fault: Fault | undefined): Promise<{ answer: WeChatAnswer; httpStatus: number }> {
+/**
+ * The fault's WeChat error, without acting; otherwise 45009 without acting once the account's daily quota on the path
+ * is used up, or else the endpoint acts. Either way the change (a quota counter, the endpoint's) is on disk before it answers.
+ */
+async function answerCall(
+  context: EmulatorContext,
+  call: WeChatCall,
+  appId: string | undefined,
+  fault: Fault | undefined,
+): Promise<{ answer: WeChatAnswer; httpStatus: number }> {
   if (fault?.errcode !== undefined) return { answer: fail(fault.errcode), httpStatus: 200 };
-  const answered = dispatch(call, context.world, context.clock.now());
+  const now = context.clock.now();
+  const overQuota = appId === undefined ? undefined : takeQuota(context.world, appId, call.path, now);
+  const answered = overQuota ? { answer: fail(overQuota), httpStatus: 200 } : dispatch(call, context.world, now);
   // A client that saw "ok" can rely on it after a restart.
   await persist(context);
   return answered;

@@ -1,6 +1,7 @@
 import { ErrCode, refuse, WeChatRefusal } from "../model/codes";
 import {
   authorization,
+  authorizerPage,
   authorizerToken as mintAuthorizerToken,
   componentToken as mintComponentToken,
   secondsLeft,
@@ -8,7 +9,7 @@ import {
   type Authorization,
 } from "../model/tokens";
 import type { Token } from "../model/world";
-import { fail, reply, stringField, type AuthenticatedRequest, type WeChatAnswer, type WeChatRequest } from "./protocol";
+import { fail, isWholeNumber, reply, stringField, type AuthenticatedRequest, type WeChatAnswer, type WeChatRequest } from "./protocol";
 
 // Successful token answers carry no errcode, as WeChat's do.
 
@@ -57,9 +58,8 @@ export function authorizerToken(request: AuthenticatedRequest): WeChatAnswer {
 export function authorizerInfo(request: AuthenticatedRequest): WeChatAnswer {
   const authorized = readAuthorization(request);
   if (authorized instanceof WeChatRefusal) return fail(authorized);
-  const { miniPrograms, officialAccounts, plugins } = request.world.accounts;
-  const account = miniPrograms.get(authorized.appId) ?? officialAccounts.get(authorized.appId) ?? plugins.get(authorized.appId);
-  const isMiniProgram = miniPrograms.has(authorized.appId);
+  const account = request.world.account(authorized.appId);
+  const isMiniProgram = request.world.accounts.miniPrograms.has(authorized.appId);
   return {
     authorizer_info: {
       nick_name: account?.nickname,
@@ -80,6 +80,18 @@ export function authorizerInfo(request: AuthenticatedRequest): WeChatAnswer {
       func_info: [],
     },
   };
+}
+
+/** `POST /cgi-bin/component/api_get_authorizer_list`: a page of the accounts that authorized the platform, as a platform enumerates its fleet. */
+export function authorizerList({ body, world, caller }: AuthenticatedRequest): WeChatAnswer {
+  const componentAppId = stringField(body, "component_appid");
+  const { offset, count } = body;
+  if (!componentAppId || !isWholeNumber(offset, 0) || !isWholeNumber(count, 0)) return fail(ErrCode.DataFormatError);
+  // Like api_get_authorizer_info, a success carries no errcode.
+  return reply(authorizerPage(world, caller, componentAppId, offset, count), ({ total, authorizations }) => ({
+    total_count: total,
+    list: authorizations.map(({ appId, refreshToken, authTime }) => ({ authorizer_appid: appId, refresh_token: refreshToken, auth_time: authTime })),
+  }));
 }
 
 /** The fields every secret-based token request needs, or the code WeChat gives for the first one missing. */

@@ -25,6 +25,8 @@ export const ErrCode = {
   ComponentNotAuthorized: 61003,
   VerifyTicketInvalid: 61006,
   RefreshTokenInvalid: 61023,
+  CgiPathMalformed: 76003,
+  CgiPathNotFound: 76021,
 
   LinkLimitReached: 89009,
   InvitationAlreadySent: 89010,
@@ -68,6 +70,8 @@ const messages: Record<number, string> = {
   [ErrCode.ComponentNotAuthorized]: "component is not authorized by this account",
   [ErrCode.VerifyTicketInvalid]: "component ticket is invalid",
   [ErrCode.RefreshTokenInvalid]: "refresh_token is invalid",
+  [ErrCode.CgiPathMalformed]: "invalid cgi_path, give the path alone: /xxx/xxx",
+  [ErrCode.CgiPathNotFound]: "cgi_path not found, please check",
   [ErrCode.LinkLimitReached]: "mini program link limit reached",
   [ErrCode.InvitationAlreadySent]: "link invitation already sent",
   [ErrCode.NearbyCannotUnlink]: "a mini program shown nearby cannot be unlinked",

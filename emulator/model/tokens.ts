@@ -10,8 +10,8 @@ const SUPERSEDED_GRACE_MS = 5 * 60 * 1000;
 /** Tokens dead this long are forgotten (and then read as unknown, 40001) so the state does not grow forever. */
 const FORGET_AFTER_MS = 24 * 3600 * 1000;
 
-/** The kind of account an endpoint serves; a valid token of any other account gets 48001. */
-export type Audience = "miniProgram" | "officialAccount" | "plugin" | "component";
+/** The kind of account an endpoint serves (`any`: every kind); a valid token of any other account gets 48001. */
+export type Audience = "miniProgram" | "officialAccount" | "plugin" | "component" | "any";
 
 /** The token a request carries, if it is known, alive and of an account the endpoint serves. */
 export function authenticate(world: World, value: string | undefined, now: number, audience: Audience): Token | WeChatRefusal {
@@ -24,6 +24,7 @@ export function authenticate(world: World, value: string | undefined, now: numbe
 }
 
 function serves(world: World, token: Token, audience: Audience): boolean {
+  if (audience === "any") return true;
   if (audience === "component") return token.kind === "component";
   if (token.kind === "component") return false;
   const accounts = {
@@ -40,8 +41,7 @@ function serves(world: World, token: Token, audience: Audience): boolean {
  * live token of that line is handed out again.
  */
 export function tokenForSecret(world: World, now: number, appId: string, secret: string, line: string, rotate: boolean): Token | WeChatRefusal {
-  const { miniPrograms, officialAccounts, plugins } = world.accounts;
-  const account = miniPrograms.get(appId) ?? officialAccounts.get(appId) ?? plugins.get(appId);
+  const account = world.account(appId);
   if (!account) return refuse(ErrCode.InvalidAppId);
   if (account.secret !== secret) return refuse(ErrCode.InvalidAppSecret);
   return (rotate ? undefined : liveToken(world, now, appId, line)) ?? mint(world, now, "stable", appId, line);
@@ -68,6 +68,32 @@ export function authorization(world: World, caller: Token, componentAppId: strin
   const refreshToken = world.accounts.component?.authorizerRefreshTokens.get(authorizerAppId);
   if (refreshToken === undefined) return refuse(ErrCode.ComponentNotAuthorized);
   return { appId: authorizerAppId, refreshToken };
+}
+
+/** WeChat's page size limit for `api_get_authorizer_list`. */
+const MAX_AUTHORIZER_PAGE = 500;
+
+/**
+ * The seed says nothing of when accounts authorized the platform: all did at 2026-01-01 00:00 Beijing time, a fixed
+ * instant, so that listings are the same on every run.
+ */
+const AUTH_TIME = Date.UTC(2025, 11, 31, 16) / 1000;
+
+export interface AuthorizerPage {
+  total: number;
+  authorizations: Array<Authorization & { authTime: number }>;
+}
+
+/** `count` accounts that authorized the caller's platform from `offset` on, in the seed's order. */
+export function authorizerPage(world: World, caller: Token, componentAppId: string, offset: number, count: number): AuthorizerPage | WeChatRefusal {
+  if (componentAppId !== caller.appId) return refuse(ErrCode.InvalidAppId);
+  // WeChat documents 500 as the largest page and no code for more; 47001 is the emulator's choice.
+  if (count < 1 || count > MAX_AUTHORIZER_PAGE) return refuse(ErrCode.DataFormatError);
+  const all = [...(world.accounts.component?.authorizerRefreshTokens ?? [])];
+  return {
+    total: all.length,
+    authorizations: all.slice(offset, offset + count).map(([appId, refreshToken]) => ({ appId, refreshToken, authTime: AUTH_TIME })),
+  };
 }
 
 /** A token the platform uses on the authorizer's behalf; every call rotates it. */

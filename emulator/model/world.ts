@@ -1,4 +1,4 @@
-import type { Accounts } from "../seed";
+import type { Accounts, MiniProgram, OfficialAccount, Plugin } from "../seed";
 
 /** 1 applying · 2 approved · 3 rejected · 4 timed out. */
 export type PluginStatus = 1 | 2 | 3 | 4;
@@ -40,6 +40,21 @@ export interface Token {
   revokedAt?: number;
 }
 
+/** A daily limit on a WeChat path set at run time, for one account or, without `appId`, for every account. */
+export interface QuotaLimit {
+  appId?: string;
+  path: string;
+  dailyLimit: number;
+}
+
+/** The calls an account made to a path that has a limit, on one day of Beijing time (`YYYY-MM-DD`). */
+export interface QuotaUse {
+  appId: string;
+  path: string;
+  day: string;
+  used: number;
+}
+
 /** Applications nobody answers time out after 48 hours, as WeChat's review window does. */
 const APPLICATION_TIMEOUT_MS = 48 * 3600 * 1000;
 
@@ -48,15 +63,27 @@ export interface Dynamic {
   bindings: Binding[];
   links: Link[];
   tokens: Token[];
+  quotaLimits: QuotaLimit[];
+  quotaUse: QuotaUse[];
 }
 
 export class World {
   bindings: Binding[] = [];
   links: Link[] = [];
   tokens = new Map<string, Token>();
+  /** By `quotaKey(path, appId)`; the key without an app id holds the limit for every account. */
+  quotaLimits = new Map<string, QuotaLimit>();
+  /** By `quotaKey(path, appId)`. */
+  quotaUse = new Map<string, QuotaUse>();
   private changed = false;
 
   constructor(readonly accounts: Accounts) {}
+
+  /** The mini program, official account or plugin with this app id. */
+  account(appId: string): MiniProgram | OfficialAccount | Plugin | undefined {
+    const { miniPrograms, officialAccounts, plugins } = this.accounts;
+    return miniPrograms.get(appId) ?? officialAccounts.get(appId) ?? plugins.get(appId);
+  }
 
   /** The model's rules call this after any change, so the server knows to write the state file before answering. */
   markChanged(): void {
@@ -101,17 +128,30 @@ export class World {
   }
 
   snapshot(): Dynamic {
-    return { bindings: this.bindings, links: this.links, tokens: [...this.tokens.values()] };
+    return {
+      bindings: this.bindings,
+      links: this.links,
+      tokens: [...this.tokens.values()],
+      quotaLimits: [...this.quotaLimits.values()],
+      quotaUse: [...this.quotaUse.values()],
+    };
   }
 
   restore(dynamic: Dynamic): void {
     this.bindings = dynamic.bindings;
     this.links = dynamic.links;
     this.tokens = new Map(dynamic.tokens.map((token) => [token.value, token]));
+    this.quotaLimits = new Map(dynamic.quotaLimits.map((limit) => [quotaKey(limit.path, limit.appId), limit]));
+    this.quotaUse = new Map(dynamic.quotaUse.map((use) => [quotaKey(use.path, use.appId), use]));
     this.markChanged();
   }
 
   clear(): void {
-    this.restore({ bindings: [], links: [], tokens: [] });
+    this.restore({ bindings: [], links: [], tokens: [], quotaLimits: [], quotaUse: [] });
   }
+}
+
+/** Paths never contain a space, so the key cannot be confused whatever the app id. */
+export function quotaKey(path: string, appId: string | undefined): string {
+  return `${path} ${appId ?? ""}`;
 }

@@ -41,9 +41,9 @@ const appIds = [...accounts.map((account) => account.appId), COMPONENT, "wx00000
 const versions = [...new Set(plugins.flatMap((plugin) => (plugin.versions ?? []).map((entry) => entry.version))), "9.9.9"];
 
 // No fraction between 0 and 1: as a fault's probability it would make the emulator draw, and a seed no longer replay.
-const junk: unknown[] = ["", "x".repeat(300), "__proto__", "constructor", "é中文🙂", 0, -1, 1, 2, 1.5, 1e20, -1e20, 1e308, true, false, null, [], [1], {}, { a: [null] }];
+const junk: unknown[] = ["", "x".repeat(300), "__proto__", "constructor", "é中文🙂", 0, -1, 1, 2, 1.5, 500, 501, 1e20, -1e20, 1e308, true, false, null, [], [1], {}, { a: [null] }];
 /** Values just beyond (or at) the control surface's documented bounds. */
-const edges: unknown[] = [-1, 0, 1, 599, 600, 300_000, 300_001, 1_000_000, 1_000_001, 9_999_999, 10_000_000, 31_536_000, 31_536_001, 1e20, "x".repeat(257)];
+const edges: unknown[] = [-1, 0, 1, 599, 600, 300_000, 300_001, 1_000_000, 1_000_001, 9_999_999, 10_000_000, 10_000_001, 31_536_000, 31_536_001, 1e20, "x".repeat(257)];
 
 interface Request {
   method: string;
@@ -53,7 +53,7 @@ interface Request {
 }
 
 /** Well-formed WeChat requests, one maker per endpoint; `token` names the kind of account the endpoint serves. */
-const wechatEndpoints: Array<{ path: string; method: string; token?: Kind; body: () => Record<string, unknown> }> = [
+const wechatEndpoints: Array<{ path: string; method: string; token?: Kind | "any"; body: () => Record<string, unknown> }> = [
   { path: "/cgi-bin/token", method: "GET", body: () => credentials() },
   { path: "/cgi-bin/stable_token", method: "POST", body: () => ({ ...credentials(), ...(chance(0.3) ? { force_refresh: chance(0.5) } : {}) }) },
   {
@@ -75,6 +75,18 @@ const wechatEndpoints: Array<{ path: string; method: string; token?: Kind; body:
     method: "POST",
     token: "component",
     body: () => ({ component_appid: component.appId, authorizer_appid: pick(authorizers) }),
+  },
+  {
+    path: "/cgi-bin/component/api_get_authorizer_list",
+    method: "POST",
+    token: "component",
+    body: () => ({ component_appid: component.appId, offset: pick([0, 1, 3, 100]), count: pick([1, 2, 500]) }),
+  },
+  {
+    path: "/cgi-bin/openapi/quota/get",
+    method: "POST",
+    token: "any",
+    body: () => ({ cgi_path: chance(0.9) ? pick(wechatEndpoints).path : pick(["wxa/plugin", "/wxa/nothing"]) }),
   },
   {
     path: "/wxa/plugin",
@@ -138,6 +150,17 @@ const controlEndpoints: Array<{ path: string; method: string; weight: number; bo
     }),
   },
   { path: "faults", method: "DELETE", weight: 1 },
+  // Mostly limits no run reaches: a low one shuts an endpoint for the rest of the emulator's day.
+  {
+    path: "quotas",
+    method: "POST",
+    weight: 1,
+    body: () => ({
+      path: pick(wechatEndpoints).path,
+      ...(chance(0.5) ? { appId: pick(appIds) } : {}),
+      dailyLimit: chance(0.8) ? pick([1000, 10_000_000]) : pick([0, 1, 5]),
+    }),
+  },
   // Mostly small steps: a long one expires every token the fuzz holds.
   { path: "clock", method: "POST", weight: 1, body: () => ({ advanceSeconds: chance(0.8) ? pick([1, 60, 301]) : pick([7200, 48 * 3600, 31_536_000]) }) },
   {
@@ -185,7 +208,7 @@ function wechatRequest(tokens: Map<Kind, string[]>): Request {
   const query: Record<string, string> = {};
   if (endpoint.token || chance(0.05)) {
     // The right kind of token mostly; otherwise another kind's, a dead one (expired, rotated) or none at all.
-    const kind = endpoint.token && chance(0.8) ? endpoint.token : pick(["miniProgram", "officialAccount", "plugin", "component"] as const);
+    const kind = endpoint.token && endpoint.token !== "any" && chance(0.8) ? endpoint.token : pick(["miniProgram", "officialAccount", "plugin", "component"] as const);
     const candidates = tokens.get(kind) ?? [];
     const token = chance(0.9) && candidates.length > 0 ? pick(candidates.slice(-5)) : pick(["", "not-a-token", ...candidates.slice(0, 3)]);
     if (chance(0.95)) query[endpoint.token === "component" && chance(0.5) ? "component_access_token" : "access_token"] = token;
@@ -287,7 +310,7 @@ function expectWeChatAnswer(status: number, answer: Json, context: string): void
     expect(answer.errcode, context).toBeTypeOf("number");
     expect(answer.errmsg, context).toBeTypeOf("string");
   } else {
-    const tokenAnswer = ["access_token", "component_access_token", "authorizer_access_token", "authorizer_info"].some((field) => field in answer);
+    const tokenAnswer = ["access_token", "component_access_token", "authorizer_access_token", "authorizer_info", "total_count"].some((field) => field in answer);
     expect(tokenAnswer, context).toBe(true);
   }
 }

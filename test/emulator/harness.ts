@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import {
   defaultSeed,
   EmulatorClient,
+  generatedAccounts,
   startEmulator,
   type EmulatorOptions,
   type LinkState,
@@ -53,10 +54,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts an emulator; the token helpers need the seed as an object (the default seed when none is given). */
+/** Starts an emulator; the token helpers need the seed as an object (the default seed when none is given), and know its generated accounts too. */
 export async function startHarness(options: EmulatorOptions = {}): Promise<Harness> {
   const emulator = await startEmulator(options);
   const seed: Seed = typeof options.seed === "object" ? options.seed : defaultSeed;
+  const generated = generatedAccounts(seed);
   const url = emulator.url;
 
   const post: Harness["post"] = async (path, body, token, tokenParam = "access_token") => {
@@ -70,9 +72,8 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
   };
 
   const secretOf = (appId: string): string => {
-    const account = [...seed.miniPrograms, ...(seed.officialAccounts ?? []), ...(seed.plugins ?? [])].find(
-      (candidate) => candidate.appId === appId,
-    );
+    const written = [...seed.miniPrograms, ...(seed.officialAccounts ?? []), ...(seed.plugins ?? [])];
+    const account = [...written, ...generated.miniPrograms, ...generated.officialAccounts].find((candidate) => candidate.appId === appId);
     if (!account) throw new Error(`no account ${appId} in the seed`);
     return account.secret;
   };
@@ -101,7 +102,7 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       {
         component_appid: component.appId,
         authorizer_appid: appId,
-        authorizer_refresh_token: component.authorizerRefreshTokens![appId],
+        authorizer_refresh_token: component.authorizerRefreshTokens?.[appId] ?? generated.authorizerRefreshTokens[appId],
       },
       await componentToken(),
       "component_access_token",

@@ -34,11 +34,45 @@ describe("a state file", () => {
     }
   });
 
+  it("keeps quota limits and today's counters across a restart", async () => {
+    const stateFile = join(freshDirectory(), "world.json");
+    const first = await startHarness({ stateFile });
+    await first.client.setQuota({ appId: COFFEE, path: "/wxa/plugin", dailyLimit: 2 });
+    const coffee = await first.stableToken(COFFEE);
+    expectOk(await first.post("/wxa/plugin", { action: "list" }, coffee));
+    await first.close();
+
+    const second = await startHarness({ stateFile });
+    try {
+      const quota = await second.post("/cgi-bin/openapi/quota/get", { cgi_path: "/wxa/plugin" }, coffee);
+      expect(quota.quota).toEqual({ daily_limit: 2, used: 1, remain: 1 });
+      expectOk(await second.post("/wxa/plugin", { action: "list" }, coffee));
+      expectError(await second.post("/wxa/plugin", { action: "list" }, coffee), 45009);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("written by an earlier emulator (version 1, before quotas) loads as a world without quotas", async () => {
+    const stateFile = join(freshDirectory(), "world.json");
+    const binding = { appId: COFFEE, pluginAppId: LIVE_CHAT, status: 2, reason: "", appliedAt: Date.now() };
+    writeFileSync(stateFile, JSON.stringify({ format: "pulumi-wechat-emulator-state", version: 1, clockOffsetMs: 0, bindings: [binding], links: [], tokens: [] }));
+    const h = await startHarness({ stateFile });
+    try {
+      expect((await h.state()).bindings).toEqual([expect.objectContaining({ appId: COFFEE, pluginAppId: LIVE_CHAT, status: 2 })]);
+      const quota = await h.post("/cgi-bin/openapi/quota/get", { cgi_path: "/wxa/plugin" }, await h.stableToken(COFFEE));
+      expect(quota.quota).toEqual({ daily_limit: 10_000_000, used: 0, remain: 10_000_000 });
+      expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ version: 2, quotaLimits: [], quotaUse: [] });
+    } finally {
+      await h.close();
+    }
+  });
+
   it("starts from the seed when the file does not exist yet, and writes it", async () => {
     const stateFile = join(freshDirectory(), "new.json");
     const h = await startHarness({ stateFile });
     try {
-      expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 1, bindings: [] });
+      expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 2, bindings: [], quotaLimits: [], quotaUse: [] });
     } finally {
       await h.close();
     }
