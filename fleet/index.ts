@@ -1,4 +1,5 @@
 /** pulumi-wechat/fleet: many accounts' plugins and links from one spec file, in one stack or sharded over many. */
+export { startTokenBroker, type TokenBroker } from "./broker";
 export { declareFleet, type DeclareFleetOptions, type Fleet } from "./declare";
 export { fleetResources, type FleetResource } from "./resources";
 export { fleetSpecSchema } from "./schema";

@@ -1,0 +1,112 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ErrCode } from "../provider/client/codes";
+import { WeChatError } from "../provider/client/errors";
+import { defaultRetryPolicy, withRetry } from "../provider/client/retry";
+import { TokenStore } from "../provider/client/tokens";
+import { Send, Transport } from "../provider/client/transport";
+import { type ProviderConfig, isAppId } from "../provider/config";
+
+/** A running token broker: what the fleet's stacks set as `wechat:tokenUrl` and `wechat:tokenUrlSecret`. */
+export interface TokenBroker {
+  /** `http://127.0.0.1:<port>/token`. */
+  url: string;
+  /** This run's secret, which every request must present as `Authorization: Bearer <secret>`. */
+  secret: string;
+  /** Stops serving and closes the connections to WeChat. */
+  close(): Promise<void>;
+  /** Tokens fetched from WeChat (or the configured token source) so far, by kind. */
+  stats(): { componentTokens: number; accountTokens: number };
+}
+
+/** WeChat's tokens live 7200 s; a static token from wechat:accessTokens, which never expires here, is announced as one. */
+const maxExpiresInSeconds = 7200;
+const componentTokenPath = "/cgi-bin/component/api_component_token";
+
+/**
+ * Serves the provider's `wechat:tokenUrl` protocol (`GET <url>?appid=<appId>` → `{access_token, expires_in}`) on
+ * loopback to the stacks of one fleet run, so that the run fetches the platform's component token once and each
+ * account's token once, however many stacks and provider processes ask: WeChat limits both and asks platforms to
+ * cache them. The credentials stay in this process. The tokens come from the provider's own token store (cached until
+ * shortly before expiry, one fetch at a time per account), so the broker fetches exactly as a provider would.
+ *
+ * Any local process can connect to loopback, so every request must present the run's random secret; one that does
+ * not gets a bare 401. Nothing is logged: the answers are tokens.
+ */
+export async function startTokenBroker(config: ProviderConfig): Promise<TokenBroker> {
+  const secret = randomBytes(32).toString("base64url");
+  const expected = digest(`Bearer ${secret}`);
+  const fetched = { componentTokens: 0, accountTokens: 0 };
+
+  const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
+  const retry = { ...defaultRetryPolicy, maxAttempts: config.maxAttempts };
+  // The token store sends nothing but token requests: each answer is a token fetched.
+  const send: Send = async (request, context) => {
+    const answer = await withRetry(() => transport.send(request, context), retry);
+    if (request.url === componentTokenPath) fetched.componentTokens++;
+    else fetched.accountTokens++;
+    return answer;
+  };
+  const tokens = new TokenStore(config, send);
+
+  const server = http.createServer((request, response) => {
+    // Compared as digests, so that neither the time taken nor a length mismatch tells a guesser anything.
+    if (!timingSafeEqual(digest(request.headers.authorization ?? ""), expected)) return void response.writeHead(401).end();
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (url.pathname !== "/token") return void response.writeHead(404).end();
+    if (request.method !== "GET") return void response.writeHead(405, { allow: "GET" }).end();
+    void answer(tokens, config, url.searchParams.get("appid")).then(
+      ({ status, body }) => response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body)),
+      // Only a bug gets here; its message could hold anything, so the provider is told nothing but the status.
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+    secret,
+    stats: () => ({ ...fetched }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Providers keep their connections alive for the whole run; without this, close() would wait for them to time out.
+      server.closeAllConnections();
+      await closed;
+      await transport.close();
+    },
+  };
+}
+
+/**
+ * The answer for one app id, as the provider's token source reads it (provider/client/tokens.ts): HTTP 200 with a
+ * token, or with WeChat's `errcode`, which the provider explains as it explains WeChat's own; HTTP 502 when the broker
+ * could not get an answer from WeChat, which the provider retries as it retries WeChat's 5xx.
+ */
+async function answer(tokens: TokenStore, config: ProviderConfig, appId: string | null): Promise<{ status: number; body: object }> {
+  if (appId === null || !isAppId(appId) || tokens.sourceFor(appId) === undefined) {
+    // The provider's message then says what the code means for the app id: not authorized to the platform, or unknown.
+    const errcode = appId !== null && isAppId(appId) && config.component ? ErrCode.ComponentNotAuthorized : ErrCode.InvalidAppId;
+    return { status: 200, body: { errcode, errmsg: "the token broker holds no credential for this app id" } };
+  }
+  try {
+    const token = await tokens.current(appId, `account ${appId}`);
+    // At least 1: the provider refuses an answer whose expires_in is not positive.
+    const expiresIn = Math.max(1, Math.min(maxExpiresInSeconds, Math.floor((token.expiresAt - Date.now()) / 1000)));
+    return { status: 200, body: { access_token: token.value, expires_in: expiresIn } };
+  } catch (error) {
+    if (!(error instanceof WeChatError)) throw error;
+    // WeChatError messages name the call and the account, never a token or secret.
+    return { status: error.errcode === undefined ? 502 : 200, body: { errcode: error.errcode ?? ErrCode.SystemBusy, errmsg: error.message } };
+  }
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
