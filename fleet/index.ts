@@ -1,6 +1,7 @@
 /** pulumi-wechat/fleet: many accounts' plugins and links from one spec file, in one stack or sharded over many. */
 export { startTokenBroker, type TokenBroker } from "./broker";
 export { declareFleet, type DeclareFleetOptions, type Fleet } from "./declare";
+export { discover, type DiscoverOptions } from "./discover";
 export { fleetResources, type FleetResource } from "./resources";
 export { fleetSpecSchema } from "./schema";
 export { type Shard, shardOf, shardSpec, shardStackName } from "./shards";
