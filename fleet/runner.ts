@@ -1,0 +1,209 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, relative } from "node:path";
+import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { report as driftReport } from "../cli/drift";
+import { EngineEvents } from "../cli/engine-events";
+import type { ProviderConfig } from "../provider/config";
+import { startTokenBroker } from "./broker";
+import { Progress } from "./progress";
+import { type FleetReport, type Operation, type ShardReport, changed, countOutcomes, emptyCounts } from "./report";
+import { fleetResources } from "./resources";
+import { shardStackName } from "./shards";
+import type { FleetSpec } from "./spec";
+import { fleetStacks, openWorkspace, resolveShards, setSettings, shardsTag } from "./workspace";
+
+/** One part of a CI matrix (`--only I/N`): the shards i with i % N = I - 1. */
+export interface Part {
+  /** From 1 to count, as CI matrices number their jobs. */
+  index: number;
+  count: number;
+}
+
+export interface FleetRunOptions {
+  operation: Operation;
+  spec: FleetSpec;
+  specPath: string;
+  /** The fleet's shard count; without it, the one the stacks record, or defaultShards for a new fleet. */
+  shards?: number;
+  only?: Part;
+  /** Stacks run at once. */
+  concurrency: number;
+  /** The engine's parallel resource operations within one stack. */
+  parallel: number;
+  stackPrefix: string;
+  /** Start no shard after one fails. */
+  failFast: boolean;
+  /** The working folder: the user's project, where pulumi-wechat and @pulumi/pulumi are installed. */
+  cwd: string;
+  /** The runner's environment: Pulumi's variables, passed on; WECHAT_* credentials, kept back (see stackEnvironment). */
+  env: NodeJS.ProcessEnv;
+  /** The provider configuration the token broker serves the stacks with. */
+  config: ProviderConfig;
+  /** Where the progress goes: a live line on a terminal, plain lines otherwise. */
+  progress: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** A fleet failure that stops the run before any shard starts, with a message a person can act on. */
+export class FleetRunError extends Error {
+  override name = "FleetRunError";
+}
+
+/**
+ * Resources per shard for a new fleet. A self-managed backend rewrites a stack's whole state after every step, so a
+ * stack's time grows with the square of its size (55 s at 820 resources, 208 s at 1,640 in our benchmark), while each
+ * stack also costs a few seconds to start: about 250 resources a stack keeps both small.
+ */
+export const resourcesPerShard = 250;
+
+export function defaultShards(spec: FleetSpec): number {
+  return Math.max(1, Math.ceil(fleetResources(spec).length / resourcesPerShard));
+}
+
+/** Stacks at once: the CLI, the program and the provider of each stack want a core while they start. */
+export function defaultConcurrency(cores = availableParallelism()): number {
+  return Math.max(2, cores);
+}
+
+/**
+ * The shards an `--only` part runs: every N-th one, so that each part gets shards from the whole range and the parts
+ * stay even whatever the shard count, also after a reshard.
+ */
+export function selectShards(shards: number, only?: Part): number[] {
+  return Array.from({ length: shards }, (_, i) => i).filter((i) => only === undefined || i % only.count === only.index - 1);
+}
+
+/**
+ * Runs an operation on the fleet's shards, at most `concurrency` stacks at once, one shard's failure not stopping
+ * the others (unless failFast), with one token broker serving every stack; returns the report.
+ * - up: refresh, then update, in one `pulumi up --refresh`, so that approvals and changes made outside Pulumi are
+ *   acted on.
+ * - preview, drift: `pulumi preview --refresh`; only reads.
+ * - destroy: `pulumi destroy`, then the stack is removed; only stacks that exist.
+ * Every refresh and destroy runs the program (runProgram) so that providers are configured as the program is now,
+ * not as at the stack's last update.
+ */
+export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
+  const startedAt = new Date();
+  const { operation, cwd, env, stackPrefix } = options;
+  const ws = await openWorkspace(cwd, env);
+  const existing = await fleetStacks(ws, stackPrefix);
+  const resolved = resolveShards(existing, options.shards, defaultShards(options.spec), options.specPath);
+  if ("error" in resolved) throw new FleetRunError(resolved.error);
+  const { shards } = resolved;
+  const names = new Set(existing.map((s) => s.name));
+  const tagged = new Set(existing.filter((s) => s.shards === shards).map((s) => s.name));
+  const selected = selectShards(shards, options.only).filter((i) => operation !== "destroy" || names.has(shardStackName(stackPrefix, i)));
+
+  const broker = await startTokenBroker(options.config);
+  let stacks: Array<ShardReport | undefined>;
+  try {
+    const { endpoint, requestTimeoutMs, maxAttempts } = options.config;
+    setSettings(ws, cwd, env, {
+      wechat: { endpoint, tokenUrl: broker.url, tokenUrlSecret: broker.secret, requestTimeoutMs, maxAttempts },
+      program: { specPath: options.specPath, shards },
+    });
+    const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
+    const shard = new ShardRun(ws, options, shards, tagged, progress);
+    stacks = await inPool(selected, options.concurrency, options.failFast, (index) => shard.run(index));
+    progress.close();
+  } finally {
+    await broker.close();
+  }
+  return {
+    operation,
+    shards,
+    stackPrefix,
+    parts: options.only ? [`${options.only.index}/${options.only.count}`] : [],
+    startedAt: startedAt.toISOString(),
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    tokens: broker.stats(),
+    stacks: stacks.map((report, i) => report ?? skipped(stackPrefix, selected[i])),
+  };
+}
+
+/** Runs `run` on each item, `concurrency` at a time; after a failure with failFast, starts no more (their slots stay undefined). */
+async function inPool(items: number[], concurrency: number, failFast: boolean, run: (item: number) => Promise<ShardReport>): Promise<Array<ShardReport | undefined>> {
+  const results = new Map<number, ShardReport>();
+  let next = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && next < items.length) {
+      const at = next++;
+      const result = await run(items[at]);
+      results.set(at, result);
+      if (failFast && result.status === "failed") stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return items.map((_, at) => results.get(at));
+}
+
+function skipped(prefix: string, shard: number): ShardReport {
+  return { shard, stack: shardStackName(prefix, shard), status: "skipped", counts: emptyCounts(), drift: [], waiting: [], seconds: 0 };
+}
+
+/** One shard's operation: its stack, its log file, its engine events. */
+class ShardRun {
+  constructor(
+    private readonly ws: LocalWorkspace,
+    private readonly options: FleetRunOptions,
+    private readonly shards: number,
+    private readonly tagged: Set<string>,
+    private readonly progress: Progress,
+  ) {}
+
+  async run(shard: number): Promise<ShardReport> {
+    const { operation, cwd, stackPrefix } = this.options;
+    const stack = shardStackName(stackPrefix, shard);
+    const logPath = join(this.ws.workDir, "logs", `${stack}.log`);
+    const log = createWriteStream(logPath);
+    log.write(`pulumi-wechat-fleet ${operation}, stack ${stack} (shard ${shard} of ${this.shards}), ${new Date().toISOString()}\n`);
+    const events = new EngineEvents();
+    const started = Date.now();
+    this.progress.start(stack, () => changed(countOutcomes(events.resources())));
+    let error: string | undefined;
+    try {
+      await this.operate(stack, events, log);
+    } catch (caught) {
+      error = failure(events, caught);
+      log.write(`\n${error}\n`);
+    }
+    await new Promise((resolve) => log.end(resolve));
+    const counts = countOutcomes(events.resources());
+    const { drift, waiting } = operation === "drift" ? driftReport(events.resources()) : { drift: [], waiting: [] };
+    const seconds = (Date.now() - started) / 1000;
+    this.progress.finish(stack, { failed: error !== undefined, changed: changed(counts), seconds });
+    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, error, seconds, log: relative(cwd, logPath) };
+  }
+
+  private async operate(name: string, events: EngineEvents, log: WriteStream): Promise<void> {
+    const { operation, parallel } = this.options;
+    const stack = operation === "destroy" ? await Stack.select(name, this.ws) : await Stack.createOrSelect(name, this.ws);
+    if (operation !== "destroy" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
+    const common = {
+      parallel,
+      color: "never" as const,
+      onEvent: (event: Parameters<EngineEvents["add"]>[0]) => events.add(event),
+      onOutput: (text: string) => log.write(text),
+      onError: (text: string) => log.write(text),
+    };
+    if (operation === "up") await stack.up({ ...common, refresh: true, runProgram: true });
+    else if (operation === "destroy") await stack.destroy({ ...common, runProgram: true, remove: true });
+    else await stack.preview({ ...common, refresh: true, runProgram: true });
+  }
+}
+
+/**
+ * Why a shard failed, in a few lines: the engine's error diagnostics (the provider's messages name the account, the
+ * call and what to do), else the error lines of the command's output; the whole output is in the shard's log.
+ */
+export function failure(events: EngineEvents, error: unknown): string {
+  if (events.errors.length > 0) return [...new Set(events.errors)].join("\n");
+  const message = error instanceof Error ? error.message : String(error);
+  const errorLines = message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("error:"));
+  return errorLines.length > 0 ? [...new Set(errorLines)].join("\n") : message.trim().split("\n").slice(-10).join("\n");
+}

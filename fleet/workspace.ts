@@ -1,0 +1,179 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { shardStackName } from "./shards";
+
+/**
+ * The fleet runner's Pulumi workspace: a small project it writes under the working folder, whose program declares
+ * one shard of the spec with the pulumi-wechat and @pulumi/pulumi installed in that folder; the stacks of the fleet
+ * (`<prefix>-<i>`) and the shard count they record; and the environment their Pulumi processes get.
+ */
+
+/** The runner's folder under the working folder: the program, and the shards' logs in logs/. */
+export const workFolderName = ".pulumi-wechat-fleet";
+export const projectName = "pulumi-wechat-fleet";
+
+/**
+ * The stack tag that records a fleet stack's shard count. A tag, not stack config: the backend keeps tags, so every
+ * machine of a CI matrix sees them, while Pulumi.<stack>.yaml stays on the machine that wrote it.
+ */
+export const shardsTag = "pulumi-wechat-fleet:shards";
+
+/** What the program reads, besides its stack's name: the spec file and the shard count. */
+export const specVariable = "PULUMI_WECHAT_FLEET_SPEC";
+export const shardsVariable = "PULUMI_WECHAT_FLEET_SHARDS";
+
+/**
+ * The program of every stack. The shard index is the stack name's number; the spec and the shard count come from the
+ * environment, never from stack config: Pulumi hands a dynamic provider the whole stack config and keeps it in each
+ * stack's state as the default provider's inputs, and `pulumi state move` refuses to move a resource into a stack
+ * whose default provider has other inputs. Anything that differs between stacks or runs must stay out of the config.
+ */
+export const program = `// Written by pulumi-wechat-fleet, which runs it in each stack of the fleet (one shard each) and rewrites it every run.
+const pulumi = require("@pulumi/pulumi");
+const { declareFleet, loadFleetSpec } = require("pulumi-wechat/fleet");
+
+const index = Number(/-(\\d+)$/.exec(pulumi.getStack())?.[1]);
+const count = Number(process.env.${shardsVariable});
+const spec = process.env.${specVariable};
+if (!Number.isInteger(index) || !Number.isInteger(count) || !spec) {
+  throw new Error("this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets ${specVariable} and ${shardsVariable}");
+}
+declareFleet(loadFleetSpec(spec), { shard: { index, count } });
+`;
+
+/** Writes the project into `<cwd>/.pulumi-wechat-fleet/`; returns that folder. */
+export function writeProgram(cwd: string): string {
+  const dir = join(cwd, workFolderName);
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  writeFileSync(join(dir, "Pulumi.yaml"), `name: ${projectName}\nruntime: nodejs\ndescription: The stacks of pulumi-wechat-fleet, one shard of the fleet spec each\n`);
+  writeFileSync(join(dir, "index.js"), program);
+  return dir;
+}
+
+/** Fails, saying what to install, unless the program can load the package and the SDK from the working folder. */
+export function checkInstalled(dir: string): void {
+  for (const name of ["pulumi-wechat/fleet", "@pulumi/pulumi"]) {
+    try {
+      require.resolve(name, { paths: [dir] });
+    } catch {
+      throw new Error(`the fleet's program loads ${name} from ${resolve(dir, "..")}, where it is not installed: run \`npm install pulumi-wechat @pulumi/pulumi\` there`);
+    }
+  }
+}
+
+export interface StackSettings {
+  /** The endpoint, token broker and limits the providers use; none when the operation makes no WeChat call. */
+  wechat?: { endpoint: string; tokenUrl: string; tokenUrlSecret: string; requestTimeoutMs: number; maxAttempts: number };
+  /** What the program declares; none for commands that run no program (listing stacks, moving state). */
+  program?: { specPath: string; shards: number };
+}
+
+/**
+ * The environment of every Pulumi process the runner starts (and so of the programs and providers they start):
+ * - The provider reads its settings from WECHAT_* variables (provider/config.ts): the runner's own are blanked (the
+ *   provider reads a blank one as unset) so that no credential leaves the runner, and the stacks get the endpoint and
+ *   the token broker. The broker's secret travels only here: not on a command line, which other local users can
+ *   read, and not in the stack config, which Pulumi would keep in the state.
+ * - The backend and passphrase are Pulumi's own variables; without them, a file backend in `.pulumi-state/` under the
+ *   working folder and an empty passphrase (the stacks hold no secret: the credentials stay in the runner).
+ * - PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: a machine without the stacks' Pulumi.<stack>.yaml (another runner of a
+ *   CI matrix) uses the secrets manager recorded in the state instead of making a new one.
+ */
+export function stackEnvironment(env: NodeJS.ProcessEnv, cwd: string, settings: StackSettings): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const key of Object.keys(env)) if (key.startsWith("WECHAT_")) result[key] = "";
+  if (settings.wechat) {
+    result.WECHAT_ENDPOINT = settings.wechat.endpoint;
+    result.WECHAT_TOKEN_URL = settings.wechat.tokenUrl;
+    result.WECHAT_TOKEN_URL_SECRET = settings.wechat.tokenUrlSecret;
+    result.WECHAT_REQUEST_TIMEOUT_MS = String(settings.wechat.requestTimeoutMs);
+    result.WECHAT_MAX_ATTEMPTS = String(settings.wechat.maxAttempts);
+  }
+  if (settings.program) {
+    result[specVariable] = resolve(cwd, settings.program.specPath);
+    result[shardsVariable] = String(settings.program.shards);
+  }
+  if (!env.PULUMI_BACKEND_URL) result.PULUMI_BACKEND_URL = `file://${defaultBackendDir(cwd)}`;
+  if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) result.PULUMI_CONFIG_PASSPHRASE = "";
+  result.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER = "true";
+  return result;
+}
+
+export function defaultBackendDir(cwd: string): string {
+  return join(resolve(cwd), ".pulumi-state");
+}
+
+/**
+ * The runner's workspace: the project written into the working folder, run by the `pulumi` on PATH. Its commands get
+ * stackEnvironment(env, cwd, settings); an operation sets the settings it needs with setSettings.
+ */
+export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv, settings: StackSettings = {}): Promise<LocalWorkspace> {
+  const workDir = writeProgram(cwd);
+  checkInstalled(workDir);
+  const envVars = stackEnvironment(env, cwd, settings);
+  if (envVars.PULUMI_BACKEND_URL) mkdirSync(defaultBackendDir(cwd), { recursive: true });
+  // The Automation API starts each command with the runner's environment overlaid with these.
+  return LocalWorkspace.create({ workDir, envVars, pulumiCommand: await PulumiCommand.get() });
+}
+
+export function setSettings(ws: LocalWorkspace, cwd: string, env: NodeJS.ProcessEnv, settings: StackSettings): void {
+  // envVars is the workspace's public field for this; the Automation API reads it at each command.
+  ws.envVars = stackEnvironment(env, cwd, settings);
+}
+
+/** A stack of the fleet. */
+export interface FleetStack {
+  name: string;
+  index: number;
+  /** The shard count its tag records; undefined for a stack made by a run that stopped before tagging it. */
+  shards?: number;
+}
+
+/** The shard index of a stack named `<prefix>-<i>`, undefined for any other stack. */
+export function stackIndex(name: string, prefix: string): number | undefined {
+  if (!name.startsWith(`${prefix}-`)) return undefined;
+  const rest = name.slice(prefix.length + 1);
+  return /^(0|[1-9]\d*)$/.test(rest) && shardStackName(prefix, Number(rest)) === name ? Number(rest) : undefined;
+}
+
+/** The fleet's existing stacks, by index, with the shard count each records. */
+export async function fleetStacks(ws: LocalWorkspace, prefix: string): Promise<FleetStack[]> {
+  const names = (await ws.listStacks()).map((s) => s.name);
+  const stacks = names.flatMap((name) => {
+    const index = stackIndex(name, prefix);
+    return index === undefined ? [] : [{ name, index }];
+  });
+  return Promise.all(
+    stacks.map(async (stack) => {
+      const tag = (await ws.listTags(stack.name))[shardsTag];
+      return { ...stack, shards: tag === undefined ? undefined : Number(tag) };
+    }),
+  ).then((all) => all.sort((a, b) => a.index - b.index));
+}
+
+/**
+ * The shard count to run with: `--shards`, else the one the stacks record, else `fallback` (a new fleet). Refuses,
+ * saying to reshard, when the stacks hold another sharding: running with it would make the stacks delete the accounts
+ * that moved (unbinding their plugins at WeChat, which loses the developers' approvals) while others create them.
+ */
+export function resolveShards(stacks: FleetStack[], requested: number | undefined, fallback: number, specPath: string): { shards: number } | { error: string } {
+  const recorded = [...new Set(stacks.flatMap((s) => (s.shards === undefined ? [] : [s.shards])))].sort((a, b) => a - b);
+  const reshard = (from: string, to: string) => `pulumi-wechat-fleet reshard --spec ${specPath} --from ${from} --to ${to}`;
+  if (recorded.length > 1) {
+    const which = recorded.map((n) => `${n} (${stacks.filter((s) => s.shards === n).map((s) => s.name).join(", ")})`).join(" and ");
+    return { error: `the fleet's stacks record different shard counts: ${which}. A reshard did not finish: run \`${reshard("<old count>", "<new count>")}\` again.` };
+  }
+  const shards = requested ?? recorded[0] ?? fallback;
+  const beyond = stacks.some((s) => s.index >= shards);
+  if ((recorded[0] !== undefined && recorded[0] !== shards) || beyond) {
+    // Untagged stacks (from a run stopped before it tagged them) tell the count only by their numbers.
+    const current = recorded[0] ?? stacks[stacks.length - 1].index + 1;
+    return {
+      error:
+        `the fleet's stacks are sharded ${current} ways, not ${shards}: running with ${shards} shards would delete the accounts that change shard from one stack ` +
+        `(unbinding their plugins at WeChat) and create them in another. Move them first, without touching WeChat: \`${reshard(String(current), String(shards))}\`.`,
+    };
+  }
+  return { shards };
+}
