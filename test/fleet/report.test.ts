@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import type { ResourceOutcome } from "../../cli/engine-events";
+import {
+  type FleetReport,
+  type ShardReport,
+  countOutcomes,
+  emptyCounts,
+  exitCode,
+  formatDuration,
+  mergeReports,
+  parseReport,
+  renderMarkdown,
+} from "../../fleet/report";
+
+const outcome = (op: string, failed = false): ResourceOutcome => ({ urn: `urn:${op}`, type: "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin", name: op, op, inputs: {}, outputs: {}, reasons: [], failed });
+
+function shard(index: number, overrides: Partial<ShardReport> = {}): ShardReport {
+  return { shard: index, stack: `wechat-fleet-${index}`, status: "done", counts: { ...emptyCounts(), unchanged: 3 }, drift: [], waiting: [], seconds: 12, log: `.pulumi-wechat-fleet/logs/wechat-fleet-${index}.log`, ...overrides };
+}
+
+function report(overrides: Partial<FleetReport> = {}): FleetReport {
+  return {
+    operation: "drift",
+    shards: 4,
+    stackPrefix: "wechat-fleet",
+    parts: [],
+    startedAt: "2026-11-25T10:00:00.000Z",
+    seconds: 75,
+    tokens: { componentTokens: 1, accountTokens: 12 },
+    stacks: [0, 1, 2, 3].map((i) => shard(i)),
+    ...overrides,
+  };
+}
+
+const driftLine = "plugin wx1000000000000002 on mini program wxc0ffee0000000001 (wxc0ffee0000000001/wx1000000000000002): not bound at WeChat (unbound outside Pulumi, or never applied); `pulumi up` applies for it";
+
+describe("counting an operation's resources", () => {
+  it("counts each engine step once, and a failed resource as failed only", () => {
+    const resources = ["create", "create", "update", "replace", "delete", "same", "same", "read"].map((op) => outcome(op));
+    expect(countOutcomes([...resources, outcome("create", true)])).toEqual({ created: 2, updated: 1, replaced: 1, deleted: 1, unchanged: 2, failed: 1 });
+  });
+});
+
+describe("the exit code", () => {
+  it("is 0 when every shard is done and no drift was found", () => {
+    expect(exitCode(report())).toBe(0);
+  });
+
+  it("is 2 when drift was found", () => {
+    expect(exitCode(report({ stacks: [shard(0), shard(1, { drift: [driftLine] })] }))).toBe(2);
+  });
+
+  it("is 1 when a shard failed or was not started, drift or not", () => {
+    expect(exitCode(report({ stacks: [shard(0, { drift: [driftLine] }), shard(1, { status: "failed", error: "x" })] }))).toBe(1);
+    expect(exitCode(report({ operation: "up", stacks: [shard(0), shard(1, { status: "skipped" })] }))).toBe(1);
+  });
+
+  it("is 0 for a preview, whatever it would change", () => {
+    expect(exitCode(report({ operation: "preview", stacks: [shard(0, { counts: { ...emptyCounts(), created: 4 } })] }))).toBe(0);
+  });
+});
+
+describe("the Markdown report", () => {
+  it("has a table row per shard and a total, and the tokens fetched", () => {
+    const text = renderMarkdown(report({ operation: "up", stacks: [shard(0, { counts: { ...emptyCounts(), created: 5, unchanged: 1 } }), shard(1)] }));
+    expect(text).toContain("## WeChat fleet `up`: done in 2 shards");
+    expect(text).toContain("4 shards (stacks `wechat-fleet-0` … `wechat-fleet-3`), this report covers every shard · 1 min 15 s · exit 0");
+    expect(text).toContain("| shard | stack | result | created | updated | replaced | deleted | unchanged | failed | time |");
+    expect(text).toContain("| 0 | `wechat-fleet-0` | done | 5 | 0 | 0 | 0 | 1 | 0 | 12 s |");
+    expect(text).toContain("| **total** | | | **5** | **0** | **0** | **0** | **4** | **0** | 1 min 15 s |");
+    expect(text).toContain("**Tokens fetched from WeChat** (by the run's token broker): component tokens 1 · account tokens 12");
+    expect(text).not.toContain("nothing was changed");
+  });
+
+  it("lists drift per stack, and the resources waiting for people apart", () => {
+    const waiting = "link from official account wx0a00000000000001 to mini program wxc0ffee0000000001 (x): waiting for the official account's admin";
+    const text = renderMarkdown(report({ stacks: [shard(0), shard(1, { drift: [driftLine], waiting: [waiting] })] }));
+    expect(text).toContain("## WeChat fleet `drift`: drift in 1 of 2 shards");
+    expect(text).toContain("| 1 | `wechat-fleet-1` | drift |");
+    expect(text).toContain("| 0 | `wechat-fleet-0` | clean |");
+    expect(text).toContain("The counts are what `up` would do; nothing was changed.");
+    expect(text).toContain(`### Drift (1)\n\n- \`wechat-fleet-1\`: ${driftLine}`);
+    expect(text).toContain(`### Waiting for people (not drift; \`up\` acts once they answer) (1)\n\n- \`wechat-fleet-1\`: ${waiting}`);
+    expect(renderMarkdown(report())).toContain("## WeChat fleet `drift`: no drift in 4 shards");
+  });
+
+  it("shows each failure with its log, and the shards --fail-fast did not start", () => {
+    const text = renderMarkdown(
+      report({ operation: "up", stacks: [shard(0, { status: "failed", error: "plugin apply failed: WeChat error 45009\nsecond line" }), shard(1, { status: "skipped", log: undefined })] }),
+    );
+    expect(text).toContain("## WeChat fleet `up`: 1 of 2 shards failed, 1 not started");
+    expect(text).toContain("- `wechat-fleet-0` (log `.pulumi-wechat-fleet/logs/wechat-fleet-0.log`):\n  ```\n  plugin apply failed: WeChat error 45009\n  second line\n  ```");
+    expect(text).toContain("Not started after a failure (--fail-fast): `wechat-fleet-1`.");
+    expect(text).toContain("exit 1");
+  });
+
+  it("says which --only parts it covers, and none fetched when no token was", () => {
+    const text = renderMarkdown(report({ parts: ["1/2", "2/2"], tokens: {} }));
+    expect(text).toContain("this report covers parts 1/2, 2/2 of the shards");
+    expect(text).toContain("(by the run's token broker): none");
+  });
+});
+
+describe("merging the reports of --only runs", () => {
+  const a = report({ parts: ["1/2"], startedAt: "2026-11-25T10:00:05.000Z", seconds: 60, stacks: [shard(0), shard(2, { drift: [driftLine] })] });
+  const b = report({ parts: ["2/2"], startedAt: "2026-11-25T10:00:00.000Z", seconds: 90, tokens: { componentTokens: 1, accountTokens: 7 }, stacks: [shard(3), shard(1)] });
+
+  it("joins their stacks in shard order, adds their tokens, and keeps the earliest start and the longest time", () => {
+    expect(mergeReports([{ file: "a.json", report: a }, { file: "b.json", report: b }])).toEqual({
+      operation: "drift",
+      shards: 4,
+      stackPrefix: "wechat-fleet",
+      parts: ["1/2", "2/2"],
+      startedAt: "2026-11-25T10:00:00.000Z",
+      seconds: 90,
+      tokens: { componentTokens: 2, accountTokens: 19 },
+      stacks: [shard(0), shard(1), shard(2, { drift: [driftLine] }), shard(3)],
+    });
+  });
+
+  it("refuses reports of different runs, and a stack in two reports", () => {
+    expect(() => mergeReports([{ file: "a.json", report: a }, { file: "up.json", report: { ...b, operation: "up" } }])).toThrow(
+      "up.json is a report of `up` on 4 shards (stacks wechat-fleet-*), a.json of `drift` on 4 shards (stacks wechat-fleet-*): only reports of one run can be merged",
+    );
+    expect(() => mergeReports([{ file: "a.json", report: a }, { file: "b.json", report: { ...b, shards: 3 } }])).toThrow("only reports of one run can be merged");
+    expect(() => mergeReports([{ file: "a.json", report: a }, { file: "again.json", report: a }])).toThrow("stack wechat-fleet-0 is in both a.json and again.json");
+  });
+
+  it("reads only reports written with --json", () => {
+    expect(parseReport(JSON.stringify(a), "a.json")).toEqual(a);
+    expect(() => parseReport("{", "broken.json")).toThrow(/^broken\.json is not JSON: /);
+    expect(() => parseReport(JSON.stringify({ steps: [] }), "preview.json")).toThrow("preview.json is not a report of pulumi-wechat-fleet (written with --json)");
+    expect(() => parseReport("null", "null.json")).toThrow("null.json is not a report of pulumi-wechat-fleet");
+  });
+});
+
+describe("durations", () => {
+  it.each<[number, string]>([
+    [0.4, "0 s"],
+    [59.4, "59 s"],
+    [65, "1 min 05 s"],
+    [3599, "59 min 59 s"],
+    [3725, "1 h 02 min"],
+  ])("%s s reads %s", (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+});
