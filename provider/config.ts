@@ -5,8 +5,31 @@
  */
 export interface ComponentCredentials {
   appId: string;
-  appSecret: string;
-  verifyTicket: string;
+  /** Absent only with a token store in read-only mode, which never fetches the platform's token itself. */
+  appSecret?: string;
+  /** Absent only with a token store whose layout keeps the ticket (wxjava, wechatpy): the store's is then read. */
+  verifyTicket?: string;
+}
+
+/**
+ * The Redis in which the platform's own servers keep their tokens, as their WeChat SDK does: see
+ * provider/client/redis-tokens.ts for the layouts.
+ */
+export interface TokenStoreConfig {
+  /** The store's URL without its password: the only form messages print. */
+  url: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  database: number;
+  username?: string;
+  password?: string;
+  /** WxJava's or wechatpy's key names, or a template of the platform's own with `{appId}` (and `{componentAppId}`). */
+  layout: "wxjava" | "wechatpy" | { template: string };
+  /** WxJava's `keyPrefix`, wechatpy's `RedisStorage` prefix (default "wechatpy"), or text put before a template's keys. */
+  prefix?: string;
+  /** Never fetch a token the store lacks, nor write to the store: the platform's servers alone keep it. */
+  readOnly: boolean;
 }
 
 export interface ProviderConfig {
@@ -15,6 +38,8 @@ export interface ProviderConfig {
   tokenUrl?: string;
   /** Sent to tokenUrl as `Authorization: Bearer …`, so that only its holders get tokens (the fleet's token broker requires it). */
   tokenUrlSecret?: string;
+  /** The platform's Redis, read for tokens before fetching any (see TokenStoreConfig). */
+  tokenStore?: TokenStoreConfig;
   component?: ComponentCredentials;
   authorizerRefreshTokens: Record<string, string>;
   appSecrets: Record<string, string>;
@@ -29,6 +54,11 @@ export const configKeys = [
   "accessTokens",
   "tokenUrl",
   "tokenUrlSecret",
+  "tokenStore",
+  "tokenStorePassword",
+  "tokenStoreLayout",
+  "tokenStorePrefix",
+  "tokenStoreMode",
   "componentAppId",
   "componentAppSecret",
   "componentVerifyTicket",
@@ -86,6 +116,8 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     return result;
   };
 
+  const tokenStore = readTokenStore(raw, where, problems);
+
   const componentParts = {
     appId: raw("componentAppId"),
     appSecret: raw("componentAppSecret"),
@@ -93,12 +125,16 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
   };
   let component: ComponentCredentials | undefined;
   const given = Object.values(componentParts).filter((v) => v !== undefined).length;
-  if (given === 3) {
+  // A store refused above is problem enough: which of these it would have supplied is unknown.
+  const refusedStore = tokenStore === undefined && raw("tokenStore") !== undefined;
+  const missing = refusedStore ? [] : componentKeysNeeded(tokenStore).filter((k) => raw(k) === undefined);
+  if (given > 0 && missing.length === 0) {
     component = componentParts as ComponentCredentials;
     if (!isAppId(component.appId)) problems.push(`${where("componentAppId")} is not an app id (wx followed by 16 hex digits)`);
   } else if (given > 0) {
-    const missing = (["componentAppId", "componentAppSecret", "componentVerifyTicket"] as const).filter((k) => raw(k) === undefined);
     problems.push(`third-party platform credentials are incomplete: set ${missing.map(where).join(", ")}`);
+  } else if (tokenStore && storeNeedsComponentAppId(tokenStore)) {
+    problems.push(`${where("tokenStoreLayout")} names its keys after the third-party platform: set ${where("componentAppId")}`);
   }
 
   const positive = (key: ConfigKey, fallback: number): number => {
@@ -117,6 +153,7 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     accessTokens: appIdMap("accessTokens"),
     tokenUrl,
     tokenUrlSecret: raw("tokenUrlSecret"),
+    tokenStore,
     component,
     authorizerRefreshTokens: appIdMap("authorizerRefreshTokens"),
     appSecrets: appIdMap("appSecrets"),
@@ -157,4 +194,97 @@ function checkUrl(value: string): string | undefined {
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+const storeKeys = ["tokenStorePassword", "tokenStoreLayout", "tokenStorePrefix", "tokenStoreMode"] as const;
+
+/**
+ * `wechat:tokenStore` and its companions. The URL may hold the password, so neither is ever echoed; the URL is kept
+ * without it for messages.
+ */
+function readTokenStore(
+  raw: (key: ConfigKey) => string | undefined,
+  where: (key: ConfigKey) => string,
+  problems: string[],
+): TokenStoreConfig | undefined {
+  const value = raw("tokenStore");
+  if (value === undefined) {
+    const orphans = storeKeys.filter((key) => raw(key) !== undefined);
+    if (orphans.length > 0) problems.push(`${orphans.map(where).join(", ")} ${orphans.length > 1 ? "need" : "needs"} ${where("tokenStore")}`);
+    return undefined;
+  }
+  const refuse = (text: string): undefined => void problems.push(`${where("tokenStore")} ${text}`);
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return refuse("is not a URL; expected redis://[:password@]host[:port][/database] or rediss://…");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") return refuse("must be a redis:// or rediss:// URL");
+  if (url.hostname === "") return refuse("has no host; expected redis://[:password@]host[:port][/database]");
+  if (url.search !== "" || url.hash !== "") return refuse("takes no query or fragment; put the database number in the path (redis://host:6379/2)");
+  const path = url.pathname.replace(/^\/+|\/+$/g, "");
+  if (!/^\d*$/.test(path)) return refuse("has a path that is not a database number (redis://host:6379/2)");
+  const database = path === "" ? 0 : Number(path);
+
+  // A malformed %-escape is taken as it is: the password is the server's to refuse, never ours to echo.
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const inUrl = url.password === "" ? undefined : decode(url.password);
+  const separate = raw("tokenStorePassword");
+  if (inUrl !== undefined && separate !== undefined) problems.push(`give the token store's password once: in ${where("tokenStore")} or in ${where("tokenStorePassword")}`);
+  const username = url.username === "" ? undefined : decode(url.username);
+  const port = url.port === "" ? 6379 : Number(url.port);
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+
+  const layoutValue = raw("tokenStoreLayout")?.trim() ?? "wxjava";
+  let layout: TokenStoreConfig["layout"];
+  if (layoutValue === "wxjava" || layoutValue === "wechatpy") layout = layoutValue;
+  else {
+    const unknown = [...layoutValue.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((name) => name !== "appId" && name !== "componentAppId");
+    if (!layoutValue.includes("{appId}") || unknown.length > 0 || /\s/.test(layoutValue)) {
+      problems.push(
+        `${where("tokenStoreLayout")} must be wxjava, wechatpy, or a key template with {appId} (and optionally {componentAppId}), ` +
+          `without spaces, e.g. myplatform:token:{appId}`,
+      );
+      // Keeps the problem above the only one: a template needs nothing more.
+      layout = { template: "{appId}" };
+    } else layout = { template: layoutValue };
+  }
+
+  const mode = raw("tokenStoreMode")?.trim() ?? "read-write";
+  if (mode !== "read-write" && mode !== "read-only") problems.push(`${where("tokenStoreMode")} must be read-write or read-only`);
+
+  return {
+    url: `${url.protocol}//${username === undefined ? "" : `${encodeURIComponent(username)}@`}${url.hostname}:${port}${database === 0 ? "" : `/${database}`}`,
+    host,
+    port,
+    tls: url.protocol === "rediss:",
+    database,
+    username,
+    password: inUrl ?? separate,
+    layout,
+    prefix: raw("tokenStorePrefix"),
+    readOnly: mode === "read-only",
+  };
+}
+
+/**
+ * The platform's credentials a configuration must give, once it gives any. A store whose layout keeps the platform's
+ * token and verify ticket (wxjava, wechatpy) supplies the ticket, and in read-only mode the token, so that only the
+ * platform's app id is left to configure; a template of the platform's own keeps account tokens only.
+ */
+function componentKeysNeeded(store: TokenStoreConfig | undefined): ConfigKey[] {
+  if (store === undefined || typeof store.layout === "object") return ["componentAppId", "componentAppSecret", "componentVerifyTicket"];
+  return store.readOnly ? ["componentAppId"] : ["componentAppId", "componentAppSecret"];
+}
+
+/** WxJava's keys, and a template with `{componentAppId}`, are named after the platform's app id. */
+function storeNeedsComponentAppId(store: TokenStoreConfig): boolean {
+  return store.layout === "wxjava" || (typeof store.layout === "object" && store.layout.template.includes("{componentAppId}"));
 }
