@@ -2,11 +2,12 @@ import type { ProviderConfig } from "../config";
 import { envName } from "../config";
 import { tokenRejectedCodes } from "./codes";
 import { CallContext, WeChatError } from "./errors";
+import { RedisTokens } from "./redis-tokens";
 import { SharedFetch } from "./shared-fetch";
 import { Send, WeChatResponse } from "./transport";
 
 /** Where an app id's access token comes from, in the order the provider looks. */
-export type CredentialSource = "accessTokens" | "tokenUrl" | "component" | "appSecrets";
+export type CredentialSource = "accessTokens" | "tokenUrl" | "tokenStore" | "component" | "appSecrets";
 
 export interface Token {
   value: string;
@@ -30,17 +31,22 @@ export class TokenStore {
   private readonly tokens = new SharedFetch<string, Token>();
   /** api_authorizer_token may hand back a new refresh token; later fetches use the newest. */
   private readonly refreshTokens: Map<string, string>;
+  /** The platform's Redis (wechat:tokenStore), read before fetching any token. */
+  private readonly store?: RedisTokens;
 
   constructor(
     private readonly config: ProviderConfig,
     private readonly send: Send,
   ) {
     this.refreshTokens = new Map(Object.entries(config.authorizerRefreshTokens));
+    if (config.tokenStore) this.store = new RedisTokens(config.tokenStore, config.component, config);
   }
 
   sourceFor(appId: string): CredentialSource | undefined {
     if (this.config.accessTokens[appId] !== undefined) return "accessTokens";
     if (this.config.tokenUrl !== undefined) return "tokenUrl";
+    // WxJava's store holds the platform's authorizers: an account with an AppSecret only is fetched on its own.
+    if (this.store?.serves(this.refreshTokens.has(appId) || this.config.appSecrets[appId] === undefined)) return "tokenStore";
     if (this.config.component !== undefined && this.refreshTokens.has(appId)) return "component";
     if (this.config.appSecrets[appId] !== undefined) return "appSecrets";
     return undefined;
@@ -57,7 +63,7 @@ export class TokenStore {
   /** A message for an app id no credential serves, naming the keys that would. */
   static missingCredential(appId: string): string {
     return (
-      `no credential for ${appId}: set one of wechat:accessTokens (${envName("accessTokens")}), wechat:tokenUrl, ` +
+      `no credential for ${appId}: set one of wechat:accessTokens (${envName("accessTokens")}), wechat:tokenUrl, wechat:tokenStore, ` +
       `third-party platform credentials with wechat:authorizerRefreshTokens, or wechat:appSecrets, with an entry for ${appId}`
     );
   }
@@ -80,17 +86,19 @@ export class TokenStore {
     const component = this.config.component;
     if (!component) throw new WeChatError("WECHAT_CREDENTIAL_ERROR", context, "no third-party platform is configured");
     const tokenContext: CallContext = { ...context, call: "fetching the third-party platform's component token", account: `third-party platform ${component.appId}` };
-    const fetch = async () => {
+    const fromWeChat = async (verifyTicket = component.verifyTicket) => {
       const body = await this.send(
         {
           method: "POST",
           url: "/cgi-bin/component/api_component_token",
-          body: { component_appid: component.appId, component_appsecret: component.appSecret, component_verify_ticket: component.verifyTicket },
+          body: { component_appid: component.appId, component_appsecret: component.appSecret, component_verify_ticket: verifyTicket },
         },
         tokenContext,
       );
       return readToken(body, "component_access_token", tokenContext);
     };
+    const store = this.store;
+    const fetch = store ? () => store.componentToken(tokenContext.account, fromWeChat) : () => fromWeChat();
     return this.renewingOnce(`component:${component.appId}`, fetch, call, true);
   }
 
@@ -105,6 +113,7 @@ export class TokenStore {
     } catch (error) {
       if (!renewable || !(error instanceof WeChatError) || error.errcode === undefined || !tokenRejectedCodes.has(error.errcode)) throw error;
       this.tokens.forget(key, (held) => held.value === token);
+      this.store?.rejectedByWeChat(token);
       return call((await this.token(key, fetch)).value);
     }
   }
@@ -126,18 +135,60 @@ export class TokenStore {
         const body = await this.send({ method: "GET", url: this.config.tokenUrl!, query: { appid: appId }, headers }, context);
         return readToken(body, "access_token", context);
       }
+      case "tokenStore":
+        return this.store!.accountToken(appId, account, () => this.fetchBehindStore(appId, account, context));
       case "component":
         return this.authorizerToken(appId, context);
-      case "appSecrets": {
-        const body = await this.send(
-          { method: "POST", url: "/cgi-bin/stable_token", body: { grant_type: "client_credential", appid: appId, secret: this.config.appSecrets[appId] } },
-          context,
-        );
-        return readToken(body, "access_token", context);
-      }
+      case "appSecrets":
+        return this.stableToken(appId, context);
       default:
         throw new WeChatError("WECHAT_CREDENTIAL_ERROR", context, TokenStore.missingCredential(appId));
     }
+  }
+
+  /**
+   * A token the store has none usable of, fetched as without a store: through the third-party platform, with the refresh
+   * token the store keeps when none is configured (a new one WeChat hands back is stored again), else with stable_token.
+   */
+  private async fetchBehindStore(appId: string, account: string, context: CallContext): Promise<Token> {
+    const store = this.store!;
+    if (this.config.component !== undefined && !this.refreshTokens.has(appId)) {
+      const stored = await store.refreshToken(appId, account);
+      if (stored !== undefined) this.refreshTokens.set(appId, stored);
+    }
+    if (this.config.component !== undefined && this.refreshTokens.has(appId)) {
+      const used = this.refreshTokens.get(appId);
+      const token = await this.authorizerToken(appId, context);
+      const latest = this.refreshTokens.get(appId)!;
+      if (latest !== used) await store.saveRefreshToken(appId, account, latest);
+      return token;
+    }
+    if (this.config.appSecrets[appId] !== undefined) return this.stableToken(appId, context);
+    const refreshKey = store.refreshKey(appId);
+    const platform = !this.config.component
+      ? "no third-party platform is configured"
+      : refreshKey
+        ? `its authorizer refresh token is in neither wechat:authorizerRefreshTokens nor key ${refreshKey}`
+        : "wechat:authorizerRefreshTokens has no refresh token for it";
+    throw new WeChatError(
+      "WECHAT_CREDENTIAL_ERROR",
+      context,
+      `key ${store.accountKey(appId)} of the token store ${store.url} has no usable token, and nothing to fetch one with: ${platform}, ` +
+        `and wechat:appSecrets has no entry for ${appId}`,
+    );
+  }
+
+  private async stableToken(appId: string, context: CallContext): Promise<Token> {
+    const body = await this.send(
+      { method: "POST", url: "/cgi-bin/stable_token", body: { grant_type: "client_credential", appid: appId, secret: this.config.appSecrets[appId] } },
+      context,
+    );
+    return readToken(body, "access_token", context);
+  }
+
+  /** Closes the token store's connection, if one was made. */
+  close(): Promise<void> {
+    return this.store?.close() ?? Promise.resolve();
   }
 
   private async authorizerToken(appId: string, context: CallContext): Promise<Token> {
