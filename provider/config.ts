@@ -45,6 +45,11 @@ export interface ProviderConfig {
   appSecrets: Record<string, string>;
   requestTimeoutMs: number;
   maxAttempts: number;
+  /**
+   * Creates adopt what already exists at WeChat, as every resource's `adopt` input does: for the one run after an
+   * interrupted or failed run of the same stack, whose creates WeChat may have acted on.
+   */
+  adopt: boolean;
 }
 
 export const defaultEndpoint = "https://api.weixin.qq.com";
@@ -66,6 +71,7 @@ export const configKeys = [
   "appSecrets",
   "requestTimeoutMs",
   "maxAttempts",
+  "adopt",
 ] as const;
 
 type ConfigKey = (typeof configKeys)[number];
@@ -148,6 +154,14 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     return n;
   };
 
+  const flag = (key: ConfigKey): boolean => {
+    const value = raw(key)?.trim().toLowerCase();
+    if (value === undefined || value === "false") return false;
+    if (value === "true") return true;
+    problems.push(`${where(key)} must be true or false`);
+    return false;
+  };
+
   const config: ProviderConfig = {
     endpoint: endpoint.replace(/\/+$/, ""),
     accessTokens: appIdMap("accessTokens"),
@@ -159,6 +173,7 @@ export function loadConfig(stackConfig: (key: string) => string | undefined, env
     appSecrets: appIdMap("appSecrets"),
     requestTimeoutMs: positive("requestTimeoutMs", 10_000),
     maxAttempts: positive("maxAttempts", 8),
+    adopt: flag("adopt"),
   };
   // With some of the platform's credentials given, the "incomplete" problem above already says what is missing.
   if (Object.keys(config.authorizerRefreshTokens).length > 0 && given === 0) {

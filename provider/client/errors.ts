@@ -8,6 +8,7 @@ export type WeChatErrorCode =
   | "WECHAT_TIMEOUT" // no answer within the request time-out
   | "WECHAT_BAD_RESPONSE" // 200 but not WeChat's JSON, or a token answer without its token
   | "WECHAT_NOT_IN_LIST" // WeChat accepted an apply or an invitation, but the plugin or link is not in its list afterwards
+  | "WECHAT_ALREADY_EXISTS" // a create found the binding or link already at WeChat, and adoption was not asked for
   | "WECHAT_USERNAME_UNKNOWN" // the link list names mini programs by original id only, and this one's is not known
   | "WECHAT_CREDENTIAL_ERROR"; // no usable credential for the account
 
@@ -31,6 +32,11 @@ export class WeChatError extends Error {
   readonly errcode?: number;
   readonly status?: number;
   readonly context: CallContext;
+  /**
+   * How many times the request was sent (set by the retry layer). A write refused as already done on a later attempt
+   * was most likely made by an earlier attempt whose answer was lost.
+   */
+  attempts = 1;
 
   constructor(code: WeChatErrorCode, context: CallContext, problem: string, details: Details = {}) {
     super(`${describeCall(context)} failed: ${problem}`);
@@ -39,8 +45,8 @@ export class WeChatError extends Error {
     this.errcode = details.errcode;
     this.status = details.status;
     this.context = context;
-    // The Pulumi provider host prints `${error}: ${error.stack}` for failed reads and deletes. These errors are
-    // expected outcomes whose message says everything, so a stack trace would only bury it.
+    // These errors are expected outcomes whose message says everything: wherever one is printed, a stack trace
+    // would only bury it.
     this.stack = "";
   }
 

@@ -20,8 +20,9 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 /**
  * Runs `attempt` again after failures a later attempt may not see: WeChat's "system busy" (-1) and internal
- * error (89247), HTTP 5xx, dropped connections and time-outs. Writes are safe to repeat because the resources
- * treat "already applied / already linked / already gone" as success. 45009 (daily quota) is never retried.
+ * error (89247), HTTP 5xx, dropped connections and time-outs. Writes are safe to repeat: the resources take "already
+ * applied / already linked" on a later attempt (`WeChatError.attempts`) for their own earlier attempt, and "already
+ * gone" as success. 45009 (daily quota) is never retried.
  */
 export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy): Promise<T> {
   const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -31,6 +32,7 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
       return await attempt();
     } catch (error) {
       if (!(error instanceof WeChatError)) throw error;
+      error.attempts = n;
       if (n >= policy.maxAttempts) {
         // Say that the run already retried, so nobody reads a transient failure as a first attempt.
         if (n > 1 && (isTransient(error) || error.errcode === ErrCode.MinuteQuotaReached)) error.message += `; gave up after ${n} attempts (wechat:maxAttempts)`;

@@ -23,6 +23,21 @@ describe("configuration", () => {
     expect(unset.ok && unset.config.tokenUrlSecret).toBeUndefined();
   });
 
+  it("adopts existing bindings and links only when wechat:adopt or WECHAT_ADOPT says true", () => {
+    for (const [values, env, adopt] of [
+      [{}, {}, false],
+      [{ "wechat:adopt": "true" }, {}, true],
+      [{}, { WECHAT_ADOPT: "true" }, true],
+      [{ "wechat:adopt": "false" }, { WECHAT_ADOPT: "true" }, false],
+      [{}, { WECHAT_ADOPT: "TRUE" }, true],
+    ] as const) {
+      const loaded = load(values, env);
+      expect(loaded.ok && loaded.config.adopt, JSON.stringify({ values, env })).toBe(adopt);
+    }
+    const wrong = load({}, { WECHAT_ADOPT: "yes" });
+    expect(!wrong.ok && wrong.problems).toEqual(["wechat:adopt (or WECHAT_ADOPT) must be true or false"]);
+  });
+
   it.each([
     [{ "wechat:endpoint": "http://api.example.com" }, /wechat:endpoint \(or WECHAT_ENDPOINT\) must be an https:\/\/ URL/],
     [{ "wechat:tokenUrl": "http://10.0.0.5/token" }, /wechat:tokenUrl .* must be an https:\/\/ URL/],
