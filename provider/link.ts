@@ -4,6 +4,7 @@ import { PartialCreateError, WeChatError, isWeChatError } from "./client/errors"
 import { LinkFinder } from "./client/find-link";
 import { LinkItem, LinksApi, linkContext, linkId } from "./client/links";
 import { TokenStore } from "./client/tokens";
+import { alreadyExists, alreadyExistsWarning } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /**
@@ -17,6 +18,8 @@ export interface LinkInputs {
   notifyUsers: boolean;
   showProfile: boolean;
   miniProgramUsername?: string;
+  /** Bring a link or invitation that already exists at WeChat under this stack's management; read by create only. */
+  adopt?: boolean;
 }
 
 export type LinkStatus = "linked" | "pendingMiniProgramAdmin" | "rejected" | "pendingOfficialAccountAdmin" | "unknown";
@@ -37,6 +40,7 @@ const fields: Field[] = [
   { name: "notifyUsers", kind: "boolean" },
   { name: "showProfile", kind: "boolean" },
   { name: "miniProgramUsername", kind: "username" },
+  { name: "adopt", kind: "boolean" },
 ];
 
 const statuses: Record<number, LinkStatus> = { 1: "linked", 2: "pendingMiniProgramAdmin", 3: "rejected", 12: "pendingOfficialAccountAdmin" };
@@ -47,12 +51,20 @@ export class LinkResource {
    * account's admin confirms, so a replacement that links one again (a changed showProfile) meets 89015.
    */
   private readonly unlinksAwaitingAdmin = new Set<string>();
+  /** Links this run unlinked or asked to unlink: their items in a list read earlier in the run are out of date. */
+  private readonly unlinked = new Set<string>();
+  /** Links this stack's state holds, as this run's checks saw them (`existingWarning`). */
+  private readonly inState = new Set<string>();
+  /** Official accounts whose list a check could not read: later checks skip them, and their creates report why. */
+  private readonly unreadable = new Set<string>();
   private readonly finder: LinkFinder;
 
+  /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
     private readonly links: LinksApi,
     private readonly tokens: TokenStore,
     private readonly warn: (message: string) => void,
+    private readonly adoptAll = false,
   ) {
     this.finder = new LinkFinder(links);
   }
@@ -66,6 +78,22 @@ export class LinkResource {
     // Defaults are filled here so that leaving a flag out and setting it to false never differ. The inputs are valid
     // once `failures` is empty, and the engine goes no further otherwise.
     return { inputs: { notifyUsers: false, showProfile: false, ...pick(news, fields) } as LinkInputs, failures };
+  }
+
+  /**
+   * For `check`, so that `pulumi preview` shows before `up` what a create would meet: a warning when the link a create
+   * would make exists at WeChat and adoption is off. `olds` are the inputs in the state, empty for a new resource; the
+   * engine checks a replacement a second time without them, so a link any check of this run saw in the state is this
+   * stack's own (a replacement of the same link unlinks it first). The list read is the one the create then uses; its
+   * failures are left for the create to report, and not asked again by the checks.
+   */
+  async existingWarning(olds: Partial<LinkInputs>, news: LinkInputs): Promise<string | undefined> {
+    const { officialAccountAppId, miniProgramAppId } = olds;
+    if (officialAccountAppId && miniProgramAppId) this.inState.add(linkId({ officialAccountAppId, miniProgramAppId }));
+    if (this.adopting(news) || [news.officialAccountAppId, news.miniProgramAppId, news.miniProgramUsername, news.adopt].some(isUnknown)) return undefined;
+    if (this.inState.has(linkId(news)) || this.unreadable.has(news.officialAccountAppId)) return undefined;
+    const item = await this.existing(news).catch(() => void this.unreadable.add(news.officialAccountAppId));
+    return item && alreadyExistsWarning(describe(news), found(item.status));
   }
 
   /** What `up` changes, and why, from the state and the program alone. */
@@ -88,7 +116,20 @@ export class LinkResource {
     return { result: { changes: replaces.length > 0 || usernameChanged, replaces, deleteBeforeReplace }, warnings };
   }
 
+  /**
+   * Sends the invitation. A link or invitation already at WeChat fails the create before any write, unless adoption is
+   * on (`adopt`, wechat:adopt): then it is taken as it is, and a refused invitation is withdrawn and sent again.
+   */
   async create(inputs: LinkInputs): Promise<Required<pulumi.dynamic.CreateResult<LinkOutputs>>> {
+    const existing = await this.existing(inputs);
+    if (existing) {
+      if (this.unlinksAwaitingAdmin.has(linkId(inputs))) throw this.relinkAwaitingAdmin(inputs, existing);
+      if (!this.adopting(inputs)) throw alreadyExists(linkContext("link (wxamplink)", inputs.officialAccountAppId, inputs.miniProgramAppId), found(existing.status));
+      const inviteAgain = existing.status === 3;
+      this.warn(`${describe(inputs)}: already at WeChat (${statusWords(existing.status)}); adopting it${inviteAgain ? ": withdrawing it and sending a new invitation" : ""}`);
+      if (!inviteAgain) return { id: linkId(inputs), outs: outputs(inputs, existing) };
+      await this.links.unlink(inputs.officialAccountAppId, inputs.miniProgramAppId);
+    }
     let item = await this.invite(inputs);
     if (item.status === 3) {
       // Once per create, as for plugins: an item still rejected after that goes into the state as it is, and the next
@@ -97,9 +138,7 @@ export class LinkResource {
       await this.links.unlink(inputs.officialAccountAppId, inputs.miniProgramAppId);
       item = await this.invite(inputs);
     }
-    const outs = outputs(inputs, item);
-    this.warnIfPending(outs);
-    return { id: linkId(inputs), outs };
+    return this.created(inputs, item);
   }
 
   async read(id: string, props: Partial<LinkOutputs>): Promise<Read<LinkInputs, LinkOutputs>> {
@@ -120,10 +159,11 @@ export class LinkResource {
     return { outs: outputs(news, item) };
   }
 
-  async delete(_id: string, props: LinkOutputs): Promise<void> {
+  async delete(id: string, props: LinkOutputs): Promise<void> {
     // Only this link's own unlink changes its item, and it comes after: the list read for the other deletes serves.
     const item = await this.finder.find(props, { username: props.username, recent: true });
     if (!item) return;
+    this.unlinked.add(id);
     try {
       await this.links.unlink(props.officialAccountAppId, props.miniProgramAppId);
     } catch (error) {
@@ -137,21 +177,48 @@ export class LinkResource {
     }
   }
 
-  private invite(inputs: LinkInputs): Promise<LinkItem> {
-    return this.finder.afterInvite(inputs, () => this.linkOrAdopt(inputs));
+  private adopting(inputs: LinkInputs): boolean {
+    return inputs.adopt === true || this.adoptAll;
   }
 
   /**
-   * Invites the mini program; a link that already exists (89010 invitation sent, 89015 linked) is adopted, except
-   * one this run asked to unlink: it is on its way out, and adopting it would record settings it does not have.
+   * The link's item before this create writes, from the list as last read in this run (only a write to this link would
+   * have made it wrong), so that the creates of one official account share one list read. Undefined also when the list
+   * cannot tell, because the mini program's original id is unknown: the invitation's answer says it then.
    */
-  private async linkOrAdopt(inputs: LinkInputs): Promise<void> {
+  private async existing(inputs: LinkInputs): Promise<LinkItem | undefined> {
+    try {
+      return await this.finder.find(inputs, { recent: !this.unlinked.has(linkId(inputs)) });
+    } catch (error) {
+      if (isWeChatError(error) && error.code === "WECHAT_USERNAME_UNKNOWN") return undefined;
+      throw error;
+    }
+  }
+
+  private created(inputs: LinkInputs, item: LinkItem): Required<pulumi.dynamic.CreateResult<LinkOutputs>> {
+    const outs = outputs(inputs, item);
+    this.warnIfPending(outs);
+    return { id: linkId(inputs), outs };
+  }
+
+  private invite(inputs: LinkInputs): Promise<LinkItem> {
+    return this.finder.afterInvite(inputs, () => this.sendInvitation(inputs));
+  }
+
+  /**
+   * Invites the mini program, where the list showed no link or could not tell. 89010 (invitation sent) or 89015
+   * (linked) on a later attempt is this invitation's own earlier attempt, whose answer was lost: adopted without being
+   * asked, as the link is this stack's. On the first attempt, the link was there before: adopted only if asked.
+   */
+  private async sendInvitation(inputs: LinkInputs): Promise<void> {
     try {
       await this.links.link(inputs.officialAccountAppId, inputs.miniProgramAppId, inputs.notifyUsers, inputs.showProfile);
     } catch (error) {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
-      if (error.errcode === ErrCode.AlreadyLinked && this.unlinksAwaitingAdmin.has(linkId(inputs))) throw await this.relinkAwaitingAdmin(inputs);
-      this.warn(`${describe(inputs)}: ${error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent"}; adopting it`);
+      const what = error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent";
+      if (error.attempts > 1) this.warn(`${describe(inputs)}: ${what}, by an attempt whose answer was lost; adopting it`);
+      else if (this.adopting(inputs)) this.warn(`${describe(inputs)}: ${what}; adopting it`);
+      else throw alreadyExists(error.context, `WeChat refused the invitation with ${error.errcode}: ${what}`);
     }
   }
 
@@ -161,13 +228,11 @@ export class LinkResource {
    * with its old showProfile: the next `up` asks for the relink again, where a fresh run would otherwise adopt the
    * old link as if it had the new setting.
    */
-  private async relinkAwaitingAdmin(inputs: LinkInputs): Promise<Error> {
+  private relinkAwaitingAdmin(inputs: LinkInputs, item: LinkItem): Error {
     const error = WeChatError.api(linkContext("link (wxamplink)", inputs.officialAccountAppId, inputs.miniProgramAppId), ErrCode.AlreadyLinked, {
       meaning: "the mini program is still linked, because the unlink that changing showProfile needs waits for the official account's admin",
       action: "have the official account's admin confirm the unlink, then run `pulumi up` again, which links it anew",
     });
-    const item = await this.finder.find(inputs).catch(() => undefined);
-    if (!item) return error;
     return new PartialCreateError(linkId(inputs), outputs({ ...inputs, showProfile: !inputs.showProfile }, item), error);
   }
 
@@ -187,6 +252,23 @@ function outputs(inputs: LinkInputs, item: LinkItem): LinkOutputs {
     released: item.released,
     selected: item.selected,
   };
+}
+
+const words: Record<number, string> = {
+  1: "linked",
+  2: "waiting for the mini program's admin",
+  3: "refused by the mini program's admin",
+  12: "waiting for the official account's admin",
+};
+
+function statusWords(code: number): string {
+  return words[code] ?? `with status ${code}`;
+}
+
+/** What WeChat has, for the already-exists error and warning. */
+function found(status: number): string {
+  const code = status === 1 ? ErrCode.AlreadyLinked : status === 2 || status === 12 ? ErrCode.InvitationAlreadySent : undefined;
+  return `already in the official account's link list at WeChat, ${statusWords(status)}${code ? ` (an invitation would get WeChat error ${code})` : ""}`;
 }
 
 function parseId(id: string): [string, string] {

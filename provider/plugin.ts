@@ -1,8 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
-import { PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
+import { CallContext, PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
 import { PluginEntry, PluginsApi } from "./client/plugins";
 import { TokenStore } from "./client/tokens";
+import { alreadyExists, alreadyExistsWarning } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /** MiniProgramPlugin: a plugin a mini program uses. create = apply, update = quick update, delete = unbind, read = list. */
@@ -12,6 +13,8 @@ export interface PluginInputs {
   pluginAppId: string;
   version?: string;
   reason?: string;
+  /** Bring a binding that already exists at WeChat under this stack's management; read by create only. */
+  adopt?: boolean;
 }
 
 export type PluginStatus = "applying" | "approved" | "rejected" | "expired" | "unknown";
@@ -23,6 +26,8 @@ export interface PluginOutputs extends PluginInputs {
   headImgUrl: string;
   /** The version last set through quick update: WeChat never reports it back, so only the state knows it. */
   appliedVersion?: string;
+  /** When this stack applied for the plugin (ISO time); absent for an adopted binding. */
+  appliedAt?: string;
 }
 
 const fields: Field[] = [
@@ -30,25 +35,56 @@ const fields: Field[] = [
   { name: "pluginAppId", kind: "appId", required: true },
   { name: "version", kind: "version" },
   { name: "reason", kind: "text" },
+  { name: "adopt", kind: "boolean" },
 ];
 
 const statuses: Record<number, PluginStatus> = { 1: "applying", 2: "approved", 3: "rejected", 4: "expired" };
 
 export class PluginResource {
+  /** Bindings this run unbound: their entries in a list read earlier in the run are gone. */
+  private readonly unbound = new Set<string>();
+  /** Bindings this stack's state holds, as this run's checks saw them (`existingWarning`). */
+  private readonly inState = new Set<string>();
+  /** Mini programs whose list a check could not read: later checks skip them, and their creates report why. */
+  private readonly unreadable = new Set<string>();
+
+  /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
     private readonly plugins: PluginsApi,
     private readonly tokens: TokenStore,
     private readonly warn: (message: string) => void,
+    private readonly adoptAll = false,
   ) {}
 
   check(news: object): pulumi.dynamic.CheckResult<PluginInputs> {
     const failures = checkFields(news, fields);
-    const appId = (news as Record<string, unknown>).appId;
-    if (typeof appId === "string" && !isUnknown(appId) && !failures.some((f) => f.property === "appId") && !this.tokens.sourceFor(appId)) {
-      failures.push({ property: "appId", reason: TokenStore.missingCredential(appId) });
+    const { appId, version } = news as Record<string, unknown>;
+    const valid = (property: string) => !failures.some((f) => f.property === property);
+    if (typeof appId === "string" && !isUnknown(appId) && valid("appId")) {
+      const source = this.tokens.sourceFor(appId);
+      if (!source) failures.push({ property: "appId", reason: TokenStore.missingCredential(appId) });
+      // WeChat refuses a quick update made with the mini program's own token (89256): say so before anything is applied.
+      else if (source === "appSecrets" && typeof version === "string" && !isUnknown(version) && valid("version")) {
+        failures.push({ property: "version", reason: versionNeedsPlatform(appId) });
+      }
     }
     // The inputs are valid once `failures` is empty, and the engine goes no further otherwise.
     return { inputs: pick(news, fields) as PluginInputs, failures };
+  }
+
+  /**
+   * For `check`, so that `pulumi preview` shows before `up` what a create would meet: a warning when the binding a
+   * create would make exists at WeChat and adoption is off. `olds` are the inputs in the state, empty for a new
+   * resource; the engine checks a replacement a second time without them, so a binding any check of this run saw in
+   * the state is this stack's own (a replacement of the same binding unbinds it first). The list read is the one the
+   * create then uses; its failures are left for the create to report, and not asked again by the checks.
+   */
+  async existingWarning(olds: Partial<PluginInputs>, news: PluginInputs): Promise<string | undefined> {
+    if (olds.appId && olds.pluginAppId) this.inState.add(`${olds.appId}/${olds.pluginAppId}`);
+    if (this.adopting(news) || [news.appId, news.pluginAppId, news.adopt].some(isUnknown)) return undefined;
+    if (this.inState.has(`${news.appId}/${news.pluginAppId}`) || this.unreadable.has(news.appId)) return undefined;
+    const entry = await this.existing(news).catch(() => void this.unreadable.add(news.appId));
+    return entry && alreadyExistsWarning(describe(news), found(entry.status));
   }
 
   /** What `up` changes, and why, from the state and the program alone. */
@@ -62,20 +98,31 @@ export class PluginResource {
       deleteBeforeReplace = true;
       warnings.push(`${describe(olds)}: the application was ${olds.status === "rejected" ? "rejected by the plugin developer" : "left unanswered until it expired"}; it will be unbound and applied for again`);
     }
-    const versionChanged = news.version !== undefined && (isUnknown(news.version) || news.version !== olds.appliedVersion);
+    // A pending application cannot take a version (WeChat updates approved plugins only): waiting for the plugin
+    // developer is not a change `up` can make. Once a refresh sees the approval, the update is proposed.
+    const versionChanged = olds.status !== "applying" && news.version !== undefined && (isUnknown(news.version) || news.version !== olds.appliedVersion);
     return { result: { changes: replaces.length > 0 || versionChanged, replaces, deleteBeforeReplace }, warnings };
   }
 
+  /**
+   * Applies for the plugin. A binding already at WeChat fails the create before any write, unless adoption is on
+   * (`adopt`, wechat:adopt): then it is taken as it is, and an earlier application that was rejected or expired is
+   * unbound and applied for again.
+   */
   async create(inputs: PluginInputs): Promise<Required<pulumi.dynamic.CreateResult<PluginOutputs>>> {
     const { appId, pluginAppId } = inputs;
     const id = `${appId}/${pluginAppId}`;
-    let entry = await this.applyOrAdopt(inputs);
-    if (entry.status === 3 || entry.status === 4) {
-      this.warn(`${describe(inputs)}: found an earlier application that was ${statuses[entry.status]}; unbinding it and applying again`);
-      await this.plugins.unbind(appId, pluginAppId);
-      entry = await this.applyOrAdopt(inputs);
+    const entry = await this.existing(inputs);
+    let applied: { entry: PluginEntry; appliedAt?: string } | undefined;
+    if (entry) {
+      if (!this.adopting(inputs)) throw alreadyExists(applyContext(inputs), found(entry.status));
+      const applyAgain = entry.status === 3 || entry.status === 4;
+      this.warn(`${describe(inputs)}: already at WeChat (${statusWords(entry.status)}); adopting it${applyAgain ? ": unbinding it and applying again" : ""}`);
+      if (applyAgain) await this.plugins.unbind(appId, pluginAppId);
+      else applied = { entry };
     }
-    const outs = outputs(inputs, entry, undefined);
+    applied ??= await this.apply(inputs);
+    const outs = outputs(inputs, applied.entry, undefined, applied.appliedAt);
     try {
       return { id, outs: await this.runVersion(outs) };
     } catch (error) {
@@ -90,7 +137,12 @@ export class PluginResource {
     const entry = await this.find(appId, pluginAppId);
     if (!entry) return { id: "" };
     const inputs: PluginInputs = { ...pick(props, fields), appId, pluginAppId };
-    return { id, props: outputs(inputs, entry, props.appliedVersion), inputs: { ...inputs } };
+    // The engine diffs the program against these inputs after a refresh, and `preview --diff` prints that diff: with
+    // the version that is live, a proposed quick update shows as `version: "<applied>" => "<declared>"`.
+    const live: PluginInputs = { ...inputs };
+    delete live.version;
+    if (props.appliedVersion !== undefined) live.version = props.appliedVersion;
+    return { id, props: outputs(inputs, entry, props.appliedVersion, props.appliedAt), inputs: live };
   }
 
   async update(_id: string, olds: PluginOutputs, news: PluginInputs): Promise<Required<pulumi.dynamic.UpdateResult<PluginOutputs>>> {
@@ -99,10 +151,11 @@ export class PluginResource {
       this.warn(`${describe(news)}: no longer in the mini program's plugin list; applying again`);
       return { outs: (await this.create(news)).outs };
     }
-    return { outs: await this.runVersion(outputs(news, entry, olds.appliedVersion)) };
+    return { outs: await this.runVersion(outputs(news, entry, olds.appliedVersion, olds.appliedAt)) };
   }
 
-  async delete(_id: string, props: PluginOutputs): Promise<void> {
+  async delete(id: string, props: PluginOutputs): Promise<void> {
+    this.unbound.add(id);
     try {
       await this.plugins.unbind(props.appId, props.pluginAppId);
     } catch (error) {
@@ -111,23 +164,40 @@ export class PluginResource {
     }
   }
 
-  private async applyOrAdopt(inputs: PluginInputs): Promise<PluginEntry> {
+  private adopting(inputs: PluginInputs): boolean {
+    return inputs.adopt === true || this.adoptAll;
+  }
+
+  /**
+   * The binding's entry before this create writes: from the list as last read in this run, which only a write to this
+   * binding would have made wrong, so that the creates of one mini program share one list read.
+   */
+  private async existing({ appId, pluginAppId }: PluginInputs): Promise<PluginEntry | undefined> {
+    const list = this.unbound.has(`${appId}/${pluginAppId}`) ? this.plugins.listPlugins(appId) : this.plugins.recentPlugins(appId);
+    return (await list).find((entry) => entry.pluginAppId === pluginAppId);
+  }
+
+  /** Applies, where the list showed no entry; returns the entry afterwards, and when this stack applied. */
+  private async apply(inputs: PluginInputs): Promise<{ entry: PluginEntry; appliedAt?: string }> {
     const { appId, pluginAppId, reason } = inputs;
-    let adopted = false;
+    let appliedAt: string | undefined = new Date().toISOString();
+    let adopted: string | undefined;
     try {
       await this.plugins.apply(appId, pluginAppId, reason);
     } catch (error) {
-      // 89237 is also what a retried apply sees when the first answer was lost: adopting makes both safe.
       if (!isWeChatError(error, ErrCode.PluginAlreadyApplied)) throw error;
-      adopted = true;
+      // On a later attempt, 89237 is this apply's own earlier attempt, whose answer was lost: adopted without being
+      // asked, as the application is this stack's. On the first, someone else applied since the list was read.
+      if (error.attempts > 1) adopted = "by an attempt whose answer was lost";
+      else if (this.adopting(inputs)) [adopted, appliedAt] = ["since the plugin list was read", undefined];
+      else throw alreadyExists(applyContext(inputs), found((await this.find(appId, pluginAppId))?.status));
     }
     const entry = await this.find(appId, pluginAppId);
     if (!entry) {
-      throw new WeChatError("WECHAT_NOT_IN_LIST", { call: "plugin apply", account: `mini program ${appId}`, subject: `plugin ${pluginAppId}` },
-        "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
+      throw new WeChatError("WECHAT_NOT_IN_LIST", applyContext(inputs), "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
     }
-    if (adopted) this.warn(`${describe(inputs)}: already applied for or added (status ${statusName(entry.status)}); adopting it`);
-    return entry;
+    if (adopted) this.warn(`${describe(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}; adopting it`);
+    return { entry, appliedAt };
   }
 
   /** Sets the declared version when the plugin is approved; otherwise leaves it for a later `up`. */
@@ -135,7 +205,7 @@ export class PluginResource {
     const version = outs.version;
     if (version === undefined || version === outs.appliedVersion) return outs;
     if (outs.status !== "approved") {
-      this.warn(`${describe(outs)}: version ${version} not applied yet, the application is ${outs.status}; \`pulumi up\` applies it once the plugin developer approves`);
+      this.warn(`${describe(outs)}: version ${version} not applied yet, the application is ${outs.status}; \`pulumi up --refresh\` applies it once the plugin developer approves`);
       return outs;
     }
     await this.plugins.quickUpdate(outs.appId, outs.pluginAppId, version);
@@ -147,7 +217,7 @@ export class PluginResource {
   }
 }
 
-function outputs(inputs: PluginInputs, entry: PluginEntry, appliedVersion: string | undefined): PluginOutputs {
+function outputs(inputs: PluginInputs, entry: PluginEntry, appliedVersion: string | undefined, appliedAt: string | undefined): PluginOutputs {
   const outs: PluginOutputs = {
     ...pick(inputs, fields),
     status: statusName(entry.status),
@@ -156,11 +226,37 @@ function outputs(inputs: PluginInputs, entry: PluginEntry, appliedVersion: strin
     headImgUrl: entry.headImgUrl,
   };
   if (appliedVersion !== undefined) outs.appliedVersion = appliedVersion;
+  if (appliedAt !== undefined) outs.appliedAt = appliedAt;
   return outs;
 }
 
 function statusName(code: number): PluginStatus {
   return statuses[code] ?? "unknown";
+}
+
+const words: Record<number, string> = { 1: "waiting for the plugin developer", 2: "approved", 3: "rejected by the plugin developer", 4: "expired unanswered" };
+
+function statusWords(code: number): string {
+  return words[code] ?? `with status ${code}`;
+}
+
+/** What WeChat has, for the already-exists error and warning; `status` is unknown when only WeChat's 89237 says so. */
+function found(status: number | undefined): string {
+  if (status === undefined) return "WeChat refused the application with 89237: already applied for or added";
+  return `already in the mini program's plugin list at WeChat, ${statusWords(status)} (an application would get WeChat error 89237)`;
+}
+
+function versionNeedsPlatform(appId: string): string {
+  return (
+    `version is set by quick update, which WeChat accepts only with a third-party platform's authorizer token (error 89256 otherwise), ` +
+    `and mini program ${appId}'s only credential is wechat:appSecrets: add ${appId} to wechat:authorizerRefreshTokens with the platform's ` +
+    `wechat:componentAppId, wechat:componentAppSecret and wechat:componentVerifyTicket (or give its authorizer token through wechat:tokenUrl ` +
+    `or wechat:accessTokens), or drop version`
+  );
+}
+
+function applyContext({ appId, pluginAppId }: { appId: string; pluginAppId: string }): CallContext {
+  return { call: "plugin apply", account: `mini program ${appId}`, subject: `plugin ${pluginAppId}` };
 }
 
 function parseId(id: string): [string, string] {

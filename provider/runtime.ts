@@ -31,8 +31,8 @@ export function createProviders(config: ProviderConfig, options: ProviderOptions
   const warnings = options.warn ?? warn;
   return {
     client,
-    plugin: new PluginResource(new PluginsApi(client), client.tokens, warnings),
-    link: new LinkResource(new LinksApi(client), client.tokens, warnings),
+    plugin: new PluginResource(new PluginsApi(client), client.tokens, warnings, config.adopt),
+    link: new LinkResource(new LinksApi(client), client.tokens, warnings, config.adopt),
   };
 }
 
@@ -56,17 +56,57 @@ function current(): State {
 function providers(): Providers {
   const { loaded, providers } = current();
   if (!loaded.ok || !providers) {
-    const error = new Error(`pulumi-wechat is not configured correctly:\n- ${(loaded as { problems: string[] }).problems.join("\n- ")}`);
-    // The provider host prints `${error}: ${error.stack}` for a failed read or delete; the message says everything.
-    error.stack = "";
-    throw error;
+    throw new Error(`pulumi-wechat is not configured correctly:\n- ${(loaded as { problems: string[] }).problems.join("\n- ")}`);
   }
   return providers;
+}
+
+/**
+ * Warnings shown once per provider process, that is once per Pulumi run: the engine may diff a resource more than
+ * once in a run, and each diff would repeat the same warning.
+ */
+const shown = new Set<string>();
+function warnOnce(message: string): void {
+  if (shown.has(message)) return;
+  shown.add(message);
+  warn(message);
+}
+
+/**
+ * The dynamic-provider host answers a check, diff, read or delete that fails by printing `${error}: ${error.stack}`
+ * with console.error, then returning the error to the engine, which prints it as the resource's error. Our errors
+ * say everything in their message, so the first print only repeats it (with a stack trace). The lines of the errors
+ * these entry points rethrow are dropped, and nothing else: any other output still reaches stderr.
+ */
+const hostLines = new Map<string, number>();
+let hostLinesDropped = false;
+
+async function printedOnce<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof Error) dropHostLine(`${String(error)}: ${error.stack}`);
+    throw error;
+  }
+}
+
+function dropHostLine(line: string): void {
+  hostLines.set(line, (hostLines.get(line) ?? 0) + 1);
+  if (hostLinesDropped) return;
+  hostLinesDropped = true;
+  const print = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    const count = args.length === 1 && typeof args[0] === "string" ? hostLines.get(args[0]) : undefined;
+    if (count === undefined) return print(...args);
+    if (count > 1) hostLines.set(args[0] as string, count - 1);
+    else hostLines.delete(args[0] as string);
+  };
 }
 
 /** What runtime needs of a resource: plugin.ts's and link.ts's classes. */
 interface Resource<Inputs, Outputs> {
   check(news: object): pulumi.dynamic.CheckResult<Inputs>;
+  existingWarning(olds: Partial<Inputs>, news: Inputs): Promise<string | undefined>;
   create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult<Outputs>>;
   read(id: string, props: Partial<Outputs>): Promise<Read<Inputs, Outputs>>;
   update(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult<Outputs>>;
@@ -79,18 +119,27 @@ function entryPoints<Inputs extends object, Outputs extends Inputs>(
   diff: (olds: Outputs, news: Inputs) => Diff,
 ): pulumi.dynamic.ResourceProvider<Inputs, Outputs> {
   return {
-    // Configuration problems surface as check failures, so a preview shows them before anything else runs.
-    check: (_olds, news) => {
-      const { loaded } = current();
-      if (!loaded.ok) return Promise.resolve({ inputs: news, failures: loaded.problems.map((reason) => ({ property: "", reason })) });
-      return Promise.resolve(resource(providers()).check(news));
-    },
+    // Configuration problems surface as check failures, so a preview shows them before anything else runs. Valid inputs
+    // of a new binding or link are looked up at WeChat, so that a preview warns of a create that would fail.
+    check: (olds, news) =>
+      printedOnce(async () => {
+        const { loaded } = current();
+        if (!loaded.ok) return { inputs: news, failures: loaded.problems.map((reason) => ({ property: "", reason })) };
+        const checking = resource(providers());
+        const checked = checking.check(news);
+        if (checked.inputs && checked.failures?.length === 0) {
+          const warning = await checking.existingWarning(olds, checked.inputs);
+          if (warning) warnOnce(warning);
+        }
+        return checked;
+      }),
     // Diffs need no configuration: they decide from the state and the program alone.
-    diff: (_id, olds, news) => {
-      const { result, warnings } = diff(olds, news);
-      for (const message of warnings) warn(message);
-      return Promise.resolve(result);
-    },
+    diff: (_id, olds, news) =>
+      printedOnce(() => {
+        const { result, warnings } = diff(olds, news);
+        for (const message of warnings) warnOnce(message);
+        return Promise.resolve(result);
+      }),
     create: async (inputs) => {
       try {
         return await resource(providers()).create(inputs);
@@ -101,13 +150,14 @@ function entryPoints<Inputs extends object, Outputs extends Inputs>(
         throw new PartialCreateError(error.id, { ...error.properties, __provider: inputs.__provider }, error.cause);
       }
     },
-    read: async (id, props) => {
-      const { inputs, ...read } = await resource(providers()).read(id, props ?? {});
-      // Pulumi's ReadResult types `inputs` as the outputs; see `Read`.
-      return { ...read, inputs: inputs as Outputs | undefined };
-    },
+    read: (id, props) =>
+      printedOnce(async () => {
+        const { inputs, ...read } = await resource(providers()).read(id, props ?? {});
+        // Pulumi's ReadResult types `inputs` as the outputs; see `Read`.
+        return { ...read, inputs: inputs as Outputs | undefined };
+      }),
     update: (id, olds, news) => resource(providers()).update(id, olds, news),
-    delete: (id, props) => resource(providers()).delete(id, props),
+    delete: (id, props) => printedOnce(() => resource(providers()).delete(id, props)),
   };
 }
 

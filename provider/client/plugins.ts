@@ -27,6 +27,11 @@ export class PluginsApi {
     return this.lists.get(appId);
   }
 
+  /** The mini program's plugins as last read in this run, even if writes followed: see `SharedReads.recent`. */
+  recentPlugins(appId: string): Promise<PluginEntry[]> {
+    return this.lists.recent(appId);
+  }
+
   async unbind(appId: string, pluginAppId: string): Promise<void> {
     await this.lists.write(appId, () => this.call(appId, "unbind", { plugin_appid: pluginAppId }, pluginAppId));
   }

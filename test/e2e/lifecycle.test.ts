@@ -135,22 +135,6 @@ describe("pulumi up, preview, refresh and destroy on a real program", () => {
     expect(removed.output).toMatch(/\(coffee\): not linked at WeChat/);
   });
 
-  it("adopts bindings and links that already exist, without errors", async () => {
-    const first = await Project.create("existing", emulator.url);
-    first.write(spec());
-    await first.up();
-    const before = await emulator.state();
-
-    const second = await Project.create("adopter", emulator.url);
-    second.write(spec());
-    const result = await second.up();
-    expect(result.stdout).toMatch(/4 created/); // the three resources and the stack
-    expect(result.stdout + result.stderr).toMatch(/adopting it/);
-    const after = await emulator.state();
-    expect(after.bindings).toEqual(before.bindings);
-    expect(after.links).toEqual(before.links);
-  });
-
   it("destroy unbinds and unlinks everything and leaves WeChat as it was; a pending application blocks it with the documented message", async () => {
     const before = await emulator.state();
     const project = await Project.create("destroy", emulator.url);

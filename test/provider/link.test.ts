@@ -28,10 +28,33 @@ describe("OfficialAccountLink check", () => {
     [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, miniProgramUsername: "coffee" }, "miniProgramUsername", "gh_"],
     [{ officialAccountAppId: "", miniProgramAppId: seed.coffee }, "officialAccountAppId", "empty string"],
     [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, show_profile: true }, "show_profile", "unknown property"],
+    [{ officialAccountAppId: oa, miniProgramAppId: seed.coffee, adopt: "true" }, "adopt", "true or false"],
   ])("refuses %j, naming %s, with no WeChat call", async (news, property, reason) => {
     const result = providersFor(emulator.url).link.check(news);
     expect(result.failures).toEqual([expect.objectContaining({ property, reason: expect.stringContaining(reason) })]);
     expect((await emulator.calls()).calls).toEqual([]);
+  });
+});
+
+describe("OfficialAccountLink check of a link that exists at WeChat (what a preview shows before up)", () => {
+  const declared = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false };
+
+  it("warns that up will fail for a new resource whose link exists, and says nothing, calling nothing, for one the state holds or adopts", async () => {
+    await providersFor(emulator.url).link.create(declared);
+    await emulator.clearCalls();
+    const { link } = providersFor(emulator.url);
+    expect(await link.existingWarning(declared, { ...declared, showProfile: true })).toBeUndefined();
+    expect(await link.existingWarning({}, { ...declared, miniProgramAppId: seed.bakery, adopt: true })).toBeUndefined();
+    expect((await emulator.calls()).calls).toEqual([]);
+    expect(await providersFor(emulator.url).link.existingWarning({}, declared)).toBe(
+      `link from official account ${oa} to mini program ${seed.coffee}: already in the official account's link list at WeChat, waiting for the official account's admin (an invitation would get WeChat error 89010), and this stack does not manage it, so \`pulumi up\` will fail to create it. What to do: set \`adopt: true\` on the resource to bring it under this stack's management; or, if an earlier run of this stack was interrupted or failed after WeChat acted, run \`pulumi up\` once with WECHAT_ADOPT=true (stack config wechat:adopt); if another stack manages it, leave it out of this program`,
+    );
+  });
+
+  it("says nothing when the list cannot tell (the mini program's original id unknown) or cannot be read", async () => {
+    await providersFor(emulator.url, "appSecrets").link.create(declared);
+    expect(await providersFor(emulator.url, "appSecrets").link.existingWarning({}, declared)).toBeUndefined();
+    expect(await providersFor("http://127.0.0.1:1", "thirdParty", { "wechat:maxAttempts": "1" }).link.existingWarning({}, declared)).toBeUndefined();
   });
 });
 
@@ -72,36 +95,67 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     }
   });
 
-  it.each([
-    ["an invitation already sent (89010)", false],
-    ["a link already made (89015)", true],
-  ])("adopts %s", async (_name, confirm) => {
+  /** The link at WeChat, made by someone else: an invitation (answered by the admins in `answers`), or none. */
+  async function existingLink(answers: ReadonlyArray<readonly [by: "officialAccount" | "miniProgram", accept: boolean]>): Promise<void> {
     await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    if (confirm) {
-      await emulator.confirmLink(oa, seed.coffee, "officialAccount");
-      await emulator.confirmLink(oa, seed.coffee, "miniProgram");
-    }
-    const { link, warnings } = providersFor(emulator.url);
-    const { outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    expect(outs.status).toBe(confirm ? "linked" : "pendingOfficialAccountAdmin");
-    expect(warnings.join()).toMatch(confirm ? /already linked; adopting it/ : /invitation was already sent; adopting it/);
+    for (const [by, accept] of answers) await emulator.confirmLink(oa, seed.coffee, by, accept);
+    await emulator.clearCalls();
+  }
+
+  it.each([
+    ["waiting for the official account's admin (an invitation would get WeChat error 89010)", []],
+    ["waiting for the mini program's admin (an invitation would get WeChat error 89010)", [["officialAccount", true]]],
+    ["linked (an invitation would get WeChat error 89015)", [["officialAccount", true], ["miniProgram", true]]],
+    ["refused by the mini program's admin", [["officialAccount", true], ["miniProgram", false]]],
+  ] as const)("fails the create of a link that exists at WeChat, %s, before any write, naming it and what to do", async (found, answers) => {
+    await existingLink(answers);
+    const error = await failure(providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false }));
+    expect(error.code).toBe("WECHAT_ALREADY_EXISTS");
+    expect(error.message).toBe(
+      `link (wxamplink) for official account ${oa} (link to mini program ${seed.coffee}) failed: already in the official account's link list at WeChat, ${found}, and this stack does not manage it; WeChat was left as it is. What to do: set \`adopt: true\` on the resource to bring it under this stack's management; or, if an earlier run of this stack was interrupted or failed after WeChat acted, run \`pulumi up\` once with WECHAT_ADOPT=true (stack config wechat:adopt); if another stack manages it, leave it out of this program.`,
+    );
+    expect((await emulator.calls()).counts["/cgi-bin/wxopen/wxamplink"]).toBeUndefined();
+  });
+
+  it.each([
+    ["an invitation", [], { adopt: true }, {}, "pendingOfficialAccountAdmin", "waiting for the official account's admin"],
+    ["a link, adopted through wechat:adopt", [["officialAccount", true], ["miniProgram", true]], {}, { "wechat:adopt": "true" }, "linked", "linked"],
+  ] as const)("adopts %s that exists at WeChat without a write", async (_what, answers, input, config, status, words) => {
+    await existingLink(answers);
+    const { link, warnings } = providersFor(emulator.url, "thirdParty", config);
+    const { outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false, ...input });
+    expect(outs).toMatchObject({ status, username: "gh_c0ffee000001", ...input });
+    expect(warnings).toEqual([`link from official account ${oa} to mini program ${seed.coffee}: already at WeChat (${words}); adopting it`]);
+    expect((await emulator.calls()).counts["/cgi-bin/wxopen/wxamplink"]).toBeUndefined();
     expect(await links()).toHaveLength(1);
   });
 
-  it("asks to set miniProgramUsername when an adopted link cannot be identified", async () => {
-    await providersFor(emulator.url, "appSecrets").link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    const error = await failure(
-      providersFor(emulator.url, "appSecrets").link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false }),
-    );
-    expect(error.message).toMatch(/official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\).*set miniProgramUsername/);
-    expect(error.code).toBe("WECHAT_USERNAME_UNKNOWN");
+  it("adopting a refused invitation withdraws it and invites again", async () => {
+    await existingLink([["officialAccount", false]]);
+    const { link, warnings } = providersFor(emulator.url);
+    const { outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false, adopt: true });
+    expect(outs.status).toBe("pendingOfficialAccountAdmin");
+    expect(warnings[0]).toBe(`link from official account ${oa} to mini program ${seed.coffee}: already at WeChat (refused by the mini program's admin); adopting it: withdrawing it and sending a new invitation`);
   });
 
-  it("re-invites over a rejected invitation", async () => {
-    await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    await emulator.confirmLink(oa, seed.coffee, "officialAccount", false);
-    const { outs } = await providersFor(emulator.url).link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
-    expect(outs.status).toBe("pendingOfficialAccountAdmin");
+  it("without the mini program's original id, learns from the invitation's answer (89010) that the link exists, and fails; adopting it then asks for miniProgramUsername", async () => {
+    await providersFor(emulator.url, "appSecrets").link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    const inputs = { officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false };
+    const refused = await failure(providersFor(emulator.url, "appSecrets").link.create(inputs));
+    expect(refused.code).toBe("WECHAT_ALREADY_EXISTS");
+    expect(refused.message).toMatch(/^link \(wxamplink\) for official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\) failed: WeChat refused the invitation with 89010: an invitation was already sent, and this stack does not manage it; WeChat was left as it is\. What to do: set `adopt: true`/);
+    const unknown = await failure(providersFor(emulator.url, "appSecrets").link.create({ ...inputs, adopt: true }));
+    expect(unknown.message).toMatch(/official account wx0a00000000000001 \(link to mini program wxc0ffee0000000001\).*set miniProgramUsername/);
+    expect(unknown.code).toBe("WECHAT_USERNAME_UNKNOWN");
+  });
+
+  it("adopts an invitation whose answer was lost after WeChat acted, on the retry, with a warning", async () => {
+    await emulator.fault({ path: "/cgi-bin/wxopen/wxamplink", dropConnection: "after", times: 1 });
+    const { link, warnings } = providersFor(emulator.url, "appSecrets");
+    const { outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });
+    expect(outs).toMatchObject({ status: "pendingOfficialAccountAdmin", username: "gh_c0ffee000001" });
+    expect(warnings[0]).toBe(`link from official account ${oa} to mini program ${seed.coffee}: an invitation was already sent, by an attempt whose answer was lost; adopting it`);
+    expect(await links()).toHaveLength(1);
   });
 
   it("updating a link withdrawn behind Pulumi's back invites again, with a warning, as a plugin update does", async () => {

@@ -4,6 +4,7 @@ import { unknownValue } from "../../provider/inputs";
 import { defaultSeed } from "../../emulator/index";
 import { Emulator, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
+import { startFakeWeChat } from "./fake-wechat";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -17,9 +18,9 @@ const bindings = async () => (await emulator.state()).bindings as Array<{ appId:
 describe("MiniProgramPlugin check", () => {
   it("accepts valid inputs and returns only the declared keys", () => {
     const { plugin } = providersFor(emulator.url);
-    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", __provider: "x" });
+    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", adopt: true, __provider: "x" });
     expect(result.failures).toEqual([]);
-    expect(result.inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat" });
+    expect(result.inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", adopt: true });
   });
 
   it.each([
@@ -30,6 +31,7 @@ describe("MiniProgramPlugin check", () => {
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, version: 2 }, "version", "number 2"],
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, reason: "" }, "reason", "empty string"],
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, verison: "1.0.0" }, "verison", 'unknown property "verison"'],
+    [{ appId: seed.coffee, pluginAppId: seed.liveChat, adopt: "yes" }, "adopt", "true or false"],
   ])("refuses %j, naming %s", async (news, property, reason) => {
     const { plugin } = providersFor(emulator.url);
     const result = plugin.check(news);
@@ -50,6 +52,65 @@ describe("MiniProgramPlugin check", () => {
     expect(result.failures![0].property).toBe("appId");
     expect(result.failures![0].reason).toMatch(/no credential for wxc0ffee0000000001.*wechat:accessTokens.*wechat:tokenUrl.*wechat:authorizerRefreshTokens.*wechat:appSecrets/);
     expect((await emulator.calls()).calls).toEqual([]);
+  });
+
+  it("refuses a version on a mini program whose only credential is an AppSecret (WeChat's 89256), naming version and the keys that would serve", async () => {
+    const { plugin } = providersFor(emulator.url, "appSecrets");
+    expect(plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat }).failures).toEqual([]);
+    expect(plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: unknownValue }).failures).toEqual([]);
+    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" });
+    expect(result.failures).toEqual([
+      {
+        property: "version",
+        reason: expect.stringMatching(
+          /^version is set by quick update, which WeChat accepts only with a third-party platform's authorizer token \(error 89256 otherwise\), and mini program wxc0ffee0000000001's only credential is wechat:appSecrets: add wxc0ffee0000000001 to wechat:authorizerRefreshTokens with the platform's wechat:componentAppId, wechat:componentAppSecret and wechat:componentVerifyTicket \(or give its authorizer token through wechat:tokenUrl or wechat:accessTokens\), or drop version$/,
+        ),
+      },
+    ]);
+    expect(providersFor(emulator.url).plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" }).failures).toEqual([]);
+    expect((await emulator.calls()).calls).toEqual([]);
+  });
+});
+
+describe("MiniProgramPlugin check of a binding that exists at WeChat (what a preview shows before up)", () => {
+  const declared = { appId: seed.coffee, pluginAppId: seed.storeLocator };
+
+  it("warns that up will fail, and what to do, for a new resource whose binding exists; the create then uses the same list read", async () => {
+    await emulator.wechat("/wxa/plugin", seed.coffee, seed.appSecrets[seed.coffee], { action: "apply", plugin_appid: seed.storeLocator });
+    const { plugin } = providersFor(emulator.url);
+    expect(await plugin.existingWarning({}, declared)).toBe(
+      "plugin wx1000000000000001 on mini program wxc0ffee0000000001: already in the mini program's plugin list at WeChat, waiting for the plugin developer (an application would get WeChat error 89237), and this stack does not manage it, so `pulumi up` will fail to create it. What to do: set `adopt: true` on the resource to bring it under this stack's management; or, if an earlier run of this stack was interrupted or failed after WeChat acted, run `pulumi up` once with WECHAT_ADOPT=true (stack config wechat:adopt); if another stack manages it, leave it out of this program",
+    );
+    await failure(plugin.create(declared));
+    expect((await emulator.calls()).counts["/wxa/plugin#list"]).toBe(1);
+  });
+
+  it("says nothing, and calls nothing, for a binding the state holds, a replacement of it (checked again without olds), adoption, or unknown values", async () => {
+    await emulator.wechat("/wxa/plugin", seed.coffee, seed.appSecrets[seed.coffee], { action: "apply", plugin_appid: seed.storeLocator });
+    await emulator.clearCalls();
+    const { plugin } = providersFor(emulator.url);
+    expect(await plugin.existingWarning(declared, { ...declared, version: "2.2.46" })).toBeUndefined();
+    expect(await plugin.existingWarning({}, declared)).toBeUndefined();
+    expect(await plugin.existingWarning({}, { appId: seed.bakery, pluginAppId: seed.storeLocator, adopt: true })).toBeUndefined();
+    expect(await plugin.existingWarning({}, { appId: seed.bakery, pluginAppId: unknownValue })).toBeUndefined();
+    expect(await providersFor(emulator.url, "thirdParty", { "wechat:adopt": "true" }).plugin.existingWarning({}, declared)).toBeUndefined();
+    expect((await emulator.calls()).calls).toEqual([]);
+  });
+
+  it("warns for a replacement by another binding that exists, and says nothing for one that does not", async () => {
+    await emulator.wechat("/wxa/plugin", seed.coffee, seed.appSecrets[seed.coffee], { action: "apply", plugin_appid: seed.storeLocator });
+    const { plugin } = providersFor(emulator.url);
+    expect(await plugin.existingWarning({ appId: seed.coffee, pluginAppId: seed.liveChat }, declared)).toMatch(/^plugin wx1000000000000001 on mini program wxc0ffee0000000001: already/);
+    expect(await plugin.existingWarning({ appId: seed.coffee, pluginAppId: seed.storeLocator }, { appId: seed.coffee, pluginAppId: seed.reviews })).toBeUndefined();
+  });
+
+  it("leaves a failed lookup to the create, which reports it, and does not ask that mini program again in later checks", async () => {
+    await emulator.fault({ path: "/wxa/plugin", action: "list", errcode: 45009 });
+    const { plugin } = providersFor(emulator.url);
+    expect(await plugin.existingWarning({}, declared)).toBeUndefined();
+    expect(await plugin.existingWarning({}, { appId: seed.coffee, pluginAppId: seed.reviews })).toBeUndefined();
+    expect((await emulator.calls()).counts["/wxa/plugin#list"]).toBe(1);
+    expect((await failure(plugin.create(declared))).message).toMatch(/^plugin list for mini program wxc0ffee0000000001 failed: WeChat error 45009/);
   });
 });
 
@@ -82,22 +143,63 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     expect((await bindings())[0].version).toBe("2.2.46");
   });
 
-  it("adopts a plugin that was already applied for, with a warning, instead of failing with 89237", async () => {
-    await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews });
-    const { plugin, warnings } = providersFor(emulator.url);
-    const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews, version: "1.0.0" });
-    expect(outs).toMatchObject({ status: "approved", appliedVersion: "1.0.0" });
-    expect(warnings.join("\n")).toMatch(/already applied for or added \(status approved\); adopting it/);
-    expect(await bindings()).toHaveLength(1);
+  it("records when it applied", async () => {
+    const before = Date.now();
+    const { outs } = await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator });
+    expect(Date.parse(outs.appliedAt!)).toBeGreaterThanOrEqual(before);
+    expect(outs.appliedAt).toBe(new Date(Date.parse(outs.appliedAt!)).toISOString());
   });
 
-  it("applies again over an earlier rejected application", async () => {
+  it.each([
+    ["waiting for the plugin developer", seed.storeLocator, undefined],
+    ["approved", seed.reviews, undefined],
+    ["rejected by the plugin developer", seed.membership, "dev_refuse"],
+  ] as const)("fails the create of a binding that exists at WeChat (%s), before any write, naming it, what WeChat has and what to do", async (words, pluginAppId, answer) => {
+    await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId });
+    if (answer) await emulator.developer(answer, pluginAppId, seed.coffee);
+    await emulator.clearCalls();
+    const { plugin, warnings } = providersFor(emulator.url);
+    const error = await failure(plugin.create({ appId: seed.coffee, pluginAppId, version: "1.0.0" }));
+    expect(error.code).toBe("WECHAT_ALREADY_EXISTS");
+    expect(error.message).toBe(
+      `plugin apply for mini program wxc0ffee0000000001 (plugin ${pluginAppId}) failed: already in the mini program's plugin list at WeChat, ${words} (an application would get WeChat error 89237), and this stack does not manage it; WeChat was left as it is. What to do: set \`adopt: true\` on the resource to bring it under this stack's management; or, if an earlier run of this stack was interrupted or failed after WeChat acted, run \`pulumi up\` once with WECHAT_ADOPT=true (stack config wechat:adopt); if another stack manages it, leave it out of this program.`,
+    );
+    expect(Object.keys((await emulator.calls()).counts).filter((call) => call.startsWith("/wxa/plugin"))).toEqual(["/wxa/plugin#list"]);
+    expect(warnings).toEqual([]);
+  });
+
+  it.each([
+    ["the resource's adopt input", { adopt: true }, {}],
+    ["wechat:adopt", {}, { "wechat:adopt": "true" }],
+  ])("adopts a binding that exists at WeChat, without applying, when %s asks", async (_how, input, config) => {
+    await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews });
+    await emulator.clearCalls();
+    const { plugin, warnings } = providersFor(emulator.url, "thirdParty", config);
+    const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews, version: "1.0.0", ...input });
+    expect(outs).toMatchObject({ status: "approved", appliedVersion: "1.0.0", ...input });
+    expect(outs.appliedAt).toBeUndefined();
+    expect(warnings).toEqual([`plugin ${seed.reviews} on mini program ${seed.coffee}: already at WeChat (approved); adopting it`]);
+    expect((await emulator.calls()).counts["/wxa/plugin#apply"]).toBeUndefined();
+    expect(await bindings()).toEqual([expect.objectContaining({ pluginAppId: seed.reviews, version: "1.0.0" })]);
+  });
+
+  it("adopting an earlier application that was rejected unbinds it and applies again", async () => {
     await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.membership });
     await emulator.developer("dev_refuse", seed.membership, seed.coffee);
     const { plugin, warnings } = providersFor(emulator.url);
-    const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.membership });
+    const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.membership, adopt: true });
     expect(outs.status).toBe("applying");
-    expect(warnings.join("\n")).toMatch(/was rejected; unbinding it and applying again/);
+    expect(outs.appliedAt).toBeDefined();
+    expect(warnings).toEqual([`plugin ${seed.membership} on mini program ${seed.coffee}: already at WeChat (rejected by the plugin developer); adopting it: unbinding it and applying again`]);
+  });
+
+  it("applies again in the run that unbound the binding, as a replacement does, without taking its old entry for someone else's", async () => {
+    const { id, outs } = await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.membership });
+    await emulator.developer("dev_refuse", seed.membership, seed.coffee);
+    const { plugin } = providersFor(emulator.url);
+    expect((await plugin.read(id, outs)).props).toMatchObject({ status: "rejected" });
+    await plugin.delete(id, outs);
+    expect((await plugin.create({ appId: seed.coffee, pluginAppId: seed.membership })).outs).toMatchObject({ status: "applying" });
   });
 
   it("updating a plugin unbound behind Pulumi's back applies again, with a warning", async () => {
@@ -112,11 +214,12 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     expect(await bindings()).toEqual([expect.objectContaining({ pluginAppId: seed.liveChat, status: 2, version: "1.4.2" })]);
   });
 
-  it("reads the live status, keeps the applied version, and reports a plugin unbound out of band as gone", async () => {
+  it("reads the live status, keeps the applied version and when it applied, and reports a plugin unbound out of band as gone", async () => {
     const { plugin } = providersFor(emulator.url);
     const { id, outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.0.0" });
     const read = await plugin.read(id, outs);
     expect(read).toEqual({ id, props: outs, inputs: { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.0.0" } });
+    expect(read.props?.appliedAt).toBeDefined();
 
     await emulator.unbindOutOfBand(seed.coffee, seed.liveChat);
     expect((await providersFor(emulator.url).plugin.read(id, outs)).id).toBe("");
@@ -133,7 +236,17 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     expect((await later.plugin.read(forgotten.id, forgotten.outs)).props).toMatchObject({ status: "expired", statusCode: 4 });
   });
 
-  it("reads by id alone, as `pulumi import` does", async () => {
+  it("reads the version that is live as the input, so that the engine's diff after a refresh shows the one a quick update changes", async () => {
+    const { plugin } = providersFor(emulator.url);
+    const approved = await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.0.0" });
+    const pending = await plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator, version: "2.2.46" });
+    const declared = { ...approved.outs, version: "1.4.2" };
+    expect((await plugin.read(approved.id, declared)).inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.0.0" });
+    expect((await plugin.read(approved.id, declared)).props).toMatchObject({ version: "1.4.2", appliedVersion: "1.0.0" });
+    expect((await plugin.read(pending.id, pending.outs)).inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.storeLocator });
+  });
+
+  it("reads by id alone, as `.get` does", async () => {
     const { plugin } = providersFor(emulator.url);
     await plugin.create({ appId: seed.coffee, pluginAppId: seed.liveChat });
     const read = await plugin.read(`${seed.coffee}/${seed.liveChat}`, {});
@@ -163,7 +276,7 @@ describe("MiniProgramPlugin errors from WeChat", () => {
     const { plugin } = providersFor(emulator.url);
     await plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator });
     await emulator.developer("dev_agree", seed.storeLocator, seed.coffee);
-    const error = await failure(providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator, version: "3.0.0" }));
+    const error = await failure(providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator, version: "3.0.0", adopt: true }));
     expect(error.message).toMatch(/plugin update .* failed: WeChat error 89257: the version does not exist or does not allow a quick update/);
     expect(error).toBeInstanceOf(PartialCreateError);
     expect(error).toMatchObject({ id: `${seed.coffee}/${seed.storeLocator}`, properties: { status: "approved" }, reasons: [error.message] });
@@ -193,6 +306,51 @@ describe("MiniProgramPlugin errors from WeChat", () => {
       expect(gray.message).toMatch(/WeChat error 89258: .*gray .*release/);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe("MiniProgramPlugin against answers the emulator never gives", () => {
+  const ok = { errcode: 0, errmsg: "ok" };
+
+  /**
+   * Someone else applies between this run's list read and its apply: the first /wxa/plugin call (the list) shows no
+   * entry, the second (the apply's first attempt) answers 89237, and later lists show the entry, pending.
+   */
+  function raced() {
+    let calls = 0;
+    return startFakeWeChat((path) => {
+      if (path !== "/wxa/plugin") return ok;
+      calls++;
+      if (calls === 1) return { ...ok, plugin_list: [] };
+      if (calls === 2) return { errcode: 89237, errmsg: "plugin already applied" };
+      return { ...ok, plugin_list: [{ appid: seed.storeLocator, status: 1, nickname: "Store Locator", headimgurl: "" }] };
+    });
+  }
+
+  it("fails when the first attempt of an apply is refused with 89237, as someone else applied since the list was read", async () => {
+    const wechat = await raced();
+    try {
+      const error = await failure(providersFor(wechat.url, "appSecrets").plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator }));
+      expect(error.code).toBe("WECHAT_ALREADY_EXISTS");
+      expect(error.message).toMatch(
+        /^plugin apply for mini program wxc0ffee0000000001 \(plugin wx1000000000000001\) failed: already in the mini program's plugin list at WeChat, waiting for the plugin developer .*What to do: set `adopt: true`/,
+      );
+    } finally {
+      await wechat.close();
+    }
+  });
+
+  it("adopts it then, with a warning and without a time of its own, when adoption is on", async () => {
+    const wechat = await raced();
+    try {
+      const { plugin, warnings } = providersFor(wechat.url, "appSecrets");
+      const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.storeLocator, adopt: true });
+      expect(outs).toMatchObject({ status: "applying" });
+      expect(outs.appliedAt).toBeUndefined();
+      expect(warnings).toEqual([`plugin ${seed.storeLocator} on mini program ${seed.coffee}: already applied for or added (status applying) since the plugin list was read; adopting it`]);
+    } finally {
+      await wechat.close();
     }
   });
 });
