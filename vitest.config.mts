@@ -5,6 +5,9 @@ export default defineConfig({
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       { test: { name: "unit", include: ["test/emulator/**/*.test.ts", "test/provider/**/*.test.ts", "test/cli/**/*.test.ts", "test/fleet/**/*.test.ts"], testTimeout: 20_000 } },
+      // The emulator's console in headless Chromium; the first run on a machine may install Debian's chromium
+      // (scripts/ensure-chromium.sh), hence the long hook time-out.
+      { test: { name: "console", include: ["test/console/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 600_000 } },
       // The end-to-end suites drive the real Pulumi CLI; they share one CLI build and one pack of the package.
       {
         test: {

@@ -41,8 +41,9 @@ async function main(): Promise<void> {
   }
   // Scripts wait for this exact first line and read the URL from it.
   console.log(`WeChat emulator listening on ${emulator.url}`);
+  console.log(`console: ${emulator.url}/__emulator/console`);
   console.log(`seed: ${values.seed ?? "built-in demo seed"}; state: ${values.state ?? "in memory"}`);
-  console.log(`control surface: ${emulator.url}/__emulator/health, /state, /calls, /faults, /clock, /quotas, /reset, /links/confirm, /plugins/answer`);
+  console.log(`control surface: ${emulator.url}/__emulator/health, /state, /world, /events, /calls, /faults, /clock, /quotas, /reset, /links/confirm, /plugins/answer`);
 
   const stop = (): void => {
     emulator.close().then(

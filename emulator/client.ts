@@ -1,14 +1,25 @@
 // The control surface's one client: for the demo, the benchmark, our tests and users' own test suites. It speaks
 // only HTTP to `/__emulator/…`, so it works against an emulator in this process, another process or a container.
-import type { BindingState, CallLogState, LinkState, WorldState } from "./http/control";
+import type { CallLogState } from "./http/control";
 import type { FaultSpec } from "./http/faults";
+import type { BindingState, ConsoleWorld, LinkState, WorldState } from "./http/world";
 import type { AdminAnswer } from "./model/links";
 import type { DeveloperAnswer } from "./model/plugins";
 import type { QuotaLimit } from "./model/world";
 
 export type { CallRecord } from "./http/calls";
-export type { BindingState, CallLogState, LinkState, WorldState } from "./http/control";
+export type { CallLogState } from "./http/control";
 export type { FaultSpec } from "./http/faults";
+export type { BindingState, ConsoleWorld, LinkState, WorldState } from "./http/world";
+
+/** Which part of the world `world()` answers: accounts matching `search` (app id, nickname or original id), a page of `limit` (default 25, at most 500) from each offset. */
+export interface WorldQuery {
+  search?: string;
+  miniProgramOffset?: number;
+  officialAccountOffset?: number;
+  limit?: number;
+}
+
 /** An admin's answer to a link: `by` names the admin, `accept` their answer. */
 export type LinkAnswer = AdminAnswer;
 /** The plugin developer's answer to a pending application; `reason` (the refusal reason) only with `accept: false`. */
@@ -47,6 +58,13 @@ export class EmulatorClient {
 
   state(): Promise<WorldState> {
     return this.request("GET", "state");
+  }
+
+  /** The console's view: accounts with their names and entries or links, a page at a time; what waits for people; the faults. */
+  world(query: WorldQuery = {}): Promise<ConsoleWorld> {
+    const given = Object.entries(query).filter(([, value]) => value !== undefined);
+    const parameters = new URLSearchParams(given.map(([name, value]): [string, string] => [name, String(value)]));
+    return this.request("GET", `world${parameters.size ? `?${parameters.toString()}` : ""}`);
   }
 
   calls(): Promise<CallLogState> {

@@ -1,4 +1,5 @@
 import type { CallLog } from "./http/calls";
+import type { EventStreams } from "./http/events";
 import type { Faults } from "./http/faults";
 import type { Clock } from "./model/clock";
 import type { World } from "./model/world";
@@ -10,6 +11,8 @@ export interface EmulatorContext {
   clock: Clock;
   faults: Faults;
   calls: CallLog;
+  /** The console's open event streams. */
+  events: EventStreams;
   persistence: Persistence;
   /** Added to every WeChat answer, to look like a real network. */
   latencyMs: number;
@@ -33,7 +36,13 @@ export async function reset(context: EmulatorContext): Promise<void> {
   await persist(context, true);
 }
 
-/** Writes the state file when the world changed, or always when the clock moved (its offset is part of the state). */
-export async function persist({ world, persistence }: EmulatorContext, always = false): Promise<void> {
-  if (world.takeChanged() || always) await persistence.save();
+/**
+ * Writes the state file when the world changed, or always when the clock moved (its offset is part of the state), and
+ * tells the console's event streams: every change of the world or the clock passes here.
+ */
+export async function persist({ world, persistence, events }: EmulatorContext, always = false): Promise<void> {
+  if (world.takeChanged() || always) {
+    events.changed();
+    await persistence.save();
+  }
 }

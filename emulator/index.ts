@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { reset, type EmulatorContext } from "./context";
 import { CallLog } from "./http/calls";
+import { EventStreams } from "./http/events";
 import { Faults, MAX_DELAY_MS } from "./http/faults";
 import { createEmulatorServer } from "./http/server";
 import { Clock } from "./model/clock";
@@ -50,11 +51,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const world = new World(loadSeed(options.seed ?? defaultSeed));
   const clock = new Clock();
   const persistence = options.stateFile ? await StateFile.open(options.stateFile, world, clock) : inMemory;
+  const calls = new CallLog();
   const context: EmulatorContext = {
     world,
     clock,
     faults: new Faults(),
-    calls: new CallLog(),
+    calls,
+    events: new EventStreams(calls),
     persistence,
     latencyMs,
     epoch: new AbortController(),
@@ -76,8 +79,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     reset: () => reset(context),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections would otherwise hold close() open until they time out, and calls waiting out a delay
-      // would keep the process alive until it ends.
+      // Keep-alive connections and the console's event streams would otherwise hold close() open, and calls waiting
+      // out a delay would keep the process alive until it ends.
+      context.events.close();
       server.closeAllConnections();
       context.epoch.abort();
       await closed;
@@ -87,4 +91,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 export { EmulatorClient, EmulatorControlError } from "./client";
-export type { BindingState, CallLogState, CallRecord, FaultSpec, LinkAnswer, LinkState, PluginAnswer, QuotaSpec, WorldState } from "./client";
+export type {
+  BindingState,
+  CallLogState,
+  CallRecord,
+  ConsoleWorld,
+  FaultSpec,
+  LinkAnswer,
+  LinkState,
+  PluginAnswer,
+  QuotaSpec,
+  WorldQuery,
+  WorldState,
+} from "./client";

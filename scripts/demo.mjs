@@ -47,6 +47,7 @@ async function main() {
   });
   const wechat = new EmulatorClient(emulator.url);
   console.log(`  ${emulator.url}`);
+  console.log(`  console: ${emulator.url}/__emulator/console (open it to watch the demo)`);
   try {
     // The emulator starts empty every time, so the demo stack does too; its config (Pulumi.demo.yaml) stays.
     const link = join(repoRoot, "node_modules", "pulumi-wechat");

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { World } from "../model/world";
 import { stringField } from "./protocol";
 
@@ -18,7 +19,8 @@ export interface CallRecord {
 /** Paths whose calls are counted per action, because one path serves several operations. */
 const PATHS_WITH_ACTIONS = new Set(["/wxa/plugin", "/wxa/devplugin"]);
 
-export class CallLog {
+/** The log of WeChat calls; it tells its listeners (the console's event streams) of each record and of each clearing. */
+export class CallLog extends EventEmitter<{ record: [CallRecord]; clear: [] }> {
   private records: CallRecord[] = [];
   private counts = new Map<string, number>();
 
@@ -30,11 +32,22 @@ export class CallLog {
     this.records.push(call);
     const key = call.action === undefined ? call.path : `${call.path}#${call.action}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.emit("record", call);
   }
 
   clear(): void {
     this.records = [];
     this.counts.clear();
+    this.emit("clear");
+  }
+
+  /** The newest `count` calls that pass `keep`, newest first. */
+  newest(count: number, keep: (call: CallRecord) => boolean): CallRecord[] {
+    const found: CallRecord[] = [];
+    for (let index = this.records.length - 1; index >= 0 && found.length < count; index--) {
+      if (keep(this.records[index])) found.push(this.records[index]);
+    }
+    return found;
   }
 
   toJSON(): { calls: CallRecord[]; counts: Record<string, number> } {

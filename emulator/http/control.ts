@@ -1,37 +1,19 @@
+import type { ServerResponse } from "node:http";
 import { persist, reset, type EmulatorContext } from "../context";
 import { MAX_ADVANCE_SECONDS } from "../model/clock";
 import { Refusal, WeChatRefusal } from "../model/codes";
 import { answerAsAdmin } from "../model/links";
 import { answerApplication } from "../model/plugins";
 import { MAX_DAILY_LIMIT, setDailyLimit } from "../model/quotas";
-import type { Binding, Link, PluginStatus } from "../model/world";
 import type { CallRecord } from "./calls";
+import { CONSOLE_FILES, sendConsoleFile } from "./console";
 import { MAX_DELAY_MS, MAX_ERRCODE, MAX_TIMES, MIN_ERRCODE, type Fault, type FaultSpec } from "./faults";
 import { BadRequest, ControlFields } from "./fields";
 import { isWeChatPath } from "./routes";
+import { describeBinding, describeConsoleWorld, describeLink, describeWorld, type ConsoleWorld, type WorldState } from "./world";
 
 /** Where the control surface lives; WeChat's own paths never start with it. */
 export const CONTROL_PREFIX = "/__emulator/";
-
-// What the control surface answers, as its client (client.ts) reads it.
-
-export interface BindingState {
-  appId: string;
-  pluginAppId: string;
-  status: PluginStatus;
-  version?: string;
-  reason: string;
-  refusalReason?: string;
-  appliedAt: string;
-}
-
-export type LinkState = Link;
-
-export interface WorldState {
-  now: string;
-  bindings: BindingState[];
-  links: LinkState[];
-}
 
 export interface CallLogState {
   calls: CallRecord[];
@@ -39,12 +21,14 @@ export interface CallLogState {
   counts: Record<string, number>;
 }
 
-interface ControlAnswer {
-  status: number;
-  body: unknown;
-}
+/** JSON, or for the console's page and event stream, an answer that writes itself. */
+type ControlAnswer = { status: number; body: unknown } | { respond: (response: ServerResponse) => void };
 
-type Handler = (context: EmulatorContext, body: Record<string, unknown> | undefined) => ControlAnswer | Promise<ControlAnswer>;
+type Handler = (
+  context: EmulatorContext,
+  body: Record<string, unknown> | undefined,
+  query: URLSearchParams,
+) => ControlAnswer | Promise<ControlAnswer>;
 
 /** The control surface under `/__emulator/`: what tests and demos use to look at and steer the emulated WeChat. */
 const surface = new Map<string, Partial<Record<string, Handler>>>([
@@ -64,10 +48,31 @@ const surface = new Map<string, Partial<Record<string, Handler>>>([
       GET: async (context) => {
         context.world.settle(context.clock.now());
         await persist(context);
-        return answer(describeWorld(context));
+        return answer(describeWorld(context) satisfies WorldState);
       },
     },
   ],
+  [
+    "world",
+    {
+      GET: async (context, _body, query) => {
+        context.world.settle(context.clock.now());
+        await persist(context);
+        return answer(describeConsoleWorld(context, query) satisfies ConsoleWorld);
+      },
+    },
+  ],
+  [
+    "events",
+    {
+      GET: ({ events }, _body, query) => {
+        const fields = ControlFields.query(query, ["appId", "path"]);
+        const filter = { ...(fields.has("appId") ? { appId: fields.text("appId") } : {}), ...(fields.has("path") ? { path: fields.text("path") } : {}) };
+        return { respond: (response) => events.open(response, filter) };
+      },
+    },
+  ],
+  ...[...CONSOLE_FILES.keys()].map((path): [string, Partial<Record<string, Handler>>] => [path, { GET: () => ({ respond: (response) => sendConsoleFile(response, path) }) }]),
   [
     "calls",
     {
@@ -81,12 +86,15 @@ const surface = new Map<string, Partial<Record<string, Handler>>>([
   [
     "faults",
     {
-      POST: ({ faults }, body) => {
+      POST: ({ faults, events }, body) => {
         const fault = faults.add(readFault(body));
-        return fault instanceof Refusal ? refuse(409, fault.message) : answer({ id: fault.id });
+        if (fault instanceof Refusal) return refuse(409, fault.message);
+        events.changed();
+        return answer({ id: fault.id });
       },
-      DELETE: ({ faults }) => {
+      DELETE: ({ faults, events }) => {
         faults.clear();
+        events.changed();
         return answer({ ok: true });
       },
     },
@@ -165,13 +173,19 @@ const surface = new Map<string, Partial<Record<string, Handler>>>([
 ]);
 
 /** Answers a control request; `path` is what follows CONTROL_PREFIX. */
-export async function control(context: EmulatorContext, method: string, path: string, body: Record<string, unknown> | undefined): Promise<ControlAnswer> {
+export async function control(
+  context: EmulatorContext,
+  method: string,
+  path: string,
+  body: Record<string, unknown> | undefined,
+  query: URLSearchParams,
+): Promise<ControlAnswer> {
   const handlers = surface.get(path);
   if (!handlers) return refuse(404, `${CONTROL_PREFIX}${path} is not part of the control surface`);
   const handle = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
   if (!handle) return refuse(405, `${method} is not supported on ${CONTROL_PREFIX}${path}`);
   try {
-    return await handle(context, body);
+    return await handle(context, body, query);
   } catch (error) {
     if (error instanceof BadRequest) return refuse(400, error.message);
     throw error;
@@ -212,30 +226,6 @@ function readFault(body: Record<string, unknown> | undefined): Omit<Fault, "id">
     throw new BadRequest("a fault needs errcode, httpStatus, delayMs or dropConnection");
   }
   return fault;
-}
-
-function describeWorld({ world, clock }: EmulatorContext): WorldState {
-  return {
-    now: new Date(clock.now()).toISOString(),
-    bindings: world.bindings.map(describeBinding),
-    links: world.links.map(describeLink),
-  };
-}
-
-function describeBinding(binding: Binding): BindingState {
-  return {
-    appId: binding.appId,
-    pluginAppId: binding.pluginAppId,
-    status: binding.status,
-    ...(binding.version === undefined ? {} : { version: binding.version }),
-    reason: binding.reason,
-    ...(binding.refusalReason === undefined ? {} : { refusalReason: binding.refusalReason }),
-    appliedAt: new Date(binding.appliedAt).toISOString(),
-  };
-}
-
-function describeLink(link: Link): LinkState {
-  return { ...link };
 }
 
 function answer(body: unknown): ControlAnswer {

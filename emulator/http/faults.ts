@@ -54,6 +54,11 @@ export class Faults {
     this.active = [];
   }
 
+  /** The active faults in the order they are tried, with the calls each has left. */
+  list(): readonly Fault[] {
+    return this.active;
+  }
+
   /** The fault that fires for this call, if any: the first matching one that wins its draw, using up one of its `times`. */
   take(path: string, action: string | undefined, appId: string | undefined): Fault | undefined {
     const fault = this.active.find(

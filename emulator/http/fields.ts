@@ -17,14 +17,29 @@ interface Range {
  * so no value outside them reaches the world. Optional fields are read as `fields.has(name) ? fields.x(name) : …`.
  */
 export class ControlFields {
-  private constructor(private readonly fields: Record<string, unknown>) {}
+  private constructor(
+    private readonly fields: Record<string, unknown>,
+    /** A query string's fields are all text: numbers come as decimal digits. */
+    private readonly fromQuery = false,
+  ) {}
 
   /** Refuses a body that is not a JSON object, and unknown fields: a misspelt optional one would otherwise be ignored. */
   static read(body: Record<string, unknown> | undefined, known: readonly string[]): ControlFields {
     if (body === undefined) throw new BadRequest("the body must be a JSON object");
-    const unknown = Object.keys(body).find((key) => !known.includes(key));
-    if (unknown !== undefined) throw new BadRequest(`${unknown} is not a field of this request (expected ${known.join(", ")})`);
+    ControlFields.refuseUnknown(Object.keys(body), known);
     return new ControlFields(body);
+  }
+
+  /** A GET request's query string, read as a body is; an empty parameter counts as absent, as a form sends it. */
+  static query(query: URLSearchParams, known: readonly string[]): ControlFields {
+    const fields = Object.fromEntries([...query].filter(([, value]) => value !== ""));
+    ControlFields.refuseUnknown(Object.keys(fields), known);
+    return new ControlFields(fields, true);
+  }
+
+  private static refuseUnknown(names: string[], known: readonly string[]): void {
+    const unknown = names.find((name) => !known.includes(name));
+    if (unknown !== undefined) throw new BadRequest(`${unknown} is not a field of this request (expected ${known.join(", ")})`);
   }
 
   has(name: string): boolean {
@@ -40,7 +55,8 @@ export class ControlFields {
   }
 
   number(name: string, { min, max, integer = false }: Range): number {
-    const value = this.fields[name];
+    const raw = this.fields[name];
+    const value = this.fromQuery && typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
     if (typeof value !== "number" || !(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
       throw new BadRequest(`${name} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}`);
     }

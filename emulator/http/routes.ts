@@ -49,6 +49,11 @@ export function isWeChatPath(path: string): boolean {
   return routes.has(path);
 }
 
+/** The WeChat paths the emulator serves, for the console's fault form and call log filter. */
+export function weChatPaths(): string[] {
+  return [...routes.keys()];
+}
+
 /** A WeChat call as read from HTTP; `body` is undefined when it is not a JSON object. */
 export interface WeChatCall {
   method: string;

@@ -28,8 +28,9 @@ async function serve(context: EmulatorContext, request: IncomingMessage, respons
   if (!url) {
     sendJson(response, 404, withRequestId(fail(ErrCode.InvalidUrl)));
   } else if (url.pathname.startsWith(CONTROL_PREFIX)) {
-    const answer = await control(context, method, url.pathname.slice(CONTROL_PREFIX.length), body);
-    sendJson(response, answer.status, answer.body);
+    const answer = await control(context, method, url.pathname.slice(CONTROL_PREFIX.length), body, url.searchParams);
+    if ("respond" in answer) answer.respond(response);
+    else sendJson(response, answer.status, answer.body);
   } else {
     await serveWeChat(context, request, response, { method, path: url.pathname, query: url.searchParams, body });
   }
@@ -45,6 +46,8 @@ async function serveWeChat(context: EmulatorContext, request: IncomingMessage, r
   const action = CallLog.actionOf(call.path, call.body ?? {});
   const appId = accountOf(context.world, call.path, call.query, call.body ?? {});
   const fault = context.faults.take(call.path, action, appId);
+  // The console shows how many calls each fault has left.
+  if (fault) context.events.changed();
   const record = (errcode: number | null, httpStatus: number | null): void => {
     // A call that acted before a reset, and is answered after it while its change is written, stays out of the new log.
     if (signal.aborted) return;

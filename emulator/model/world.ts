@@ -58,6 +58,11 @@ export interface QuotaUse {
 /** Applications nobody answers time out after 48 hours, as WeChat's review window does. */
 const APPLICATION_TIMEOUT_MS = 48 * 3600 * 1000;
 
+/** When an application still pending (status 1) times out (becomes 4). */
+export function applicationDeadline(binding: Binding): number {
+  return binding.appliedAt + APPLICATION_TIMEOUT_MS;
+}
+
 /** Everything that changes while the emulator runs; the accounts themselves come from the seed and never change. */
 export interface Dynamic {
   bindings: Binding[];
@@ -120,7 +125,7 @@ export class World {
   /** Turns applications left unanswered past the review window into status 4; run before anything reads the world. */
   settle(now: number): void {
     for (const binding of this.bindings) {
-      if (binding.status === 1 && now - binding.appliedAt >= APPLICATION_TIMEOUT_MS) {
+      if (binding.status === 1 && now >= applicationDeadline(binding)) {
         binding.status = 4;
         this.markChanged();
       }
