@@ -1,0 +1,240 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index";
+import type { FleetReport } from "../../fleet/report";
+import { shardOf } from "../../fleet/shards";
+import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
+import { pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
+import { Emulator, seed } from "../support/emulator";
+
+/*
+ * The fleet runner as a platform runs it: `npx pulumi-wechat-fleet` in a project that installed pulumi-wechat from its
+ * tarball, against the emulator, on the real Pulumi CLI, with credentials only in WECHAT_* variables and the runner's
+ * defaults for the backend (.pulumi-state/ in the project) and the passphrase (empty).
+ */
+
+const world: Seed = { ...defaultSeed, generate: { miniPrograms: 24, officialAccounts: 4 } };
+const accounts = generatedAccounts(world);
+const miniPrograms = accounts.miniPrograms.map((mp) => mp.appId);
+const officialAccounts = accounts.officialAccounts.map((oa) => oa.appId);
+
+/** 24 mini programs with two approval-free plugins each, 4 official accounts with 3 links each: 60 resources. */
+const spec: FleetSpecFile = {
+  pluginSets: { basic: [{ pluginAppId: seed.liveChat, version: "1.4.2" }, { pluginAppId: seed.reviews }] },
+  miniPrograms: miniPrograms.map((appId) => ({ appId, pluginSets: ["basic"] })),
+  officialAccounts: officialAccounts.map((appId, i) => ({ appId, links: [0, 1, 2].map((k) => ({ miniProgramAppId: miniPrograms[i * 3 + k] })) })),
+};
+const resources = miniPrograms.length * 2 + officialAccounts.length * 3;
+
+let emulator: Emulator;
+let stateFile: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+/** Every output and report of the runner, searched for secrets at the end. */
+const seen: Record<string, string> = {};
+
+beforeAll(async () => {
+  stateFile = join(mkdtempSync(join(tmpdir(), "wechat-fleet-")), "wechat-state.json");
+  emulator = await Emulator.start({ seed: world, stateFile });
+  dir = join(inject("e2e").workspace, "projects", `fleet-runner-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "fleet.yaml"), serializeFleetSpec(spec, "fleet.yaml"));
+  env = {
+    ...pulumiEnv({ stateDir: join(dir, ".pulumi"), passphrase: "" }),
+    WECHAT_ENDPOINT: emulator.url,
+    WECHAT_COMPONENT_APP_ID: seed.component.appId,
+    WECHAT_COMPONENT_APP_SECRET: seed.component.appSecret,
+    WECHAT_COMPONENT_VERIFY_TICKET: seed.component.verifyTicket,
+    WECHAT_AUTHORIZER_REFRESH_TOKENS: JSON.stringify(accounts.authorizerRefreshTokens),
+  };
+  delete env.PULUMI_BACKEND_URL;
+  delete env.PULUMI_CONFIG_PASSPHRASE;
+});
+afterAll(() => emulator.close());
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  report?: FleetReport;
+}
+
+let runs = 0;
+/** `pulumi-wechat-fleet <args>` as installed in the workspace, in the project; with `--json`, the report read back. */
+function fleet(...args: string[]): Promise<Run> {
+  const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
+  const json = join(dir, `report-${++runs}.json`);
+  const withJson = ["up", "preview", "drift", "destroy"].includes(args[0]) ? [...args, "--json", json] : args;
+  const child = spawn(process.execPath, [cli, ...withJson], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const run: Run = { code: code ?? 1, stdout, stderr };
+      seen[`${args.join(" ")} (#${runs})`] = stdout + stderr;
+      // A run refused before it starts writes no report.
+      if (withJson !== args && existsSync(json)) {
+        seen[`report #${runs}`] = readFileSync(json, "utf8");
+        run.report = JSON.parse(seen[`report #${runs}`]) as FleetReport;
+      }
+      resolve(run);
+    });
+  });
+}
+
+/** The CLI on the runner's stacks, for looking at them. */
+async function stackCommand(...args: string[]): Promise<string> {
+  const result = await pulumi([...args, "--non-interactive"], {
+    cwd: join(dir, ".pulumi-wechat-fleet"),
+    env: { ...env, PULUMI_BACKEND_URL: `file://${join(dir, ".pulumi-state")}`, PULUMI_CONFIG_PASSPHRASE: "" },
+  });
+  if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function stacks(): Promise<string[]> {
+  return (JSON.parse(await stackCommand("stack", "ls", "--json")) as Array<{ name: string }>).map((s) => s.name).sort();
+}
+
+/** The fleet resources' names in a stack's state. */
+async function stateOf(stack: string): Promise<string[]> {
+  const { deployment } = JSON.parse(await stackCommand("stack", "export", "--stack", stack));
+  return (deployment.resources as Array<{ type: string; urn: string }>).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/wechat:")).map((r) => r.urn.split("::").pop()!);
+}
+
+const writes = async () => (await emulator.calls()).calls.filter((call) => /^(apply|unbind|update)$/.test(call.action ?? "") || /\/wxamplink$|\/wxampunlink$/.test(call.path));
+const total = (report: FleetReport, count: keyof FleetReport["stacks"][number]["counts"]) => report.stacks.reduce((sum, s) => sum + s.counts[count], 0);
+const driftLines = (report: FleetReport) => report.stacks.flatMap((s) => s.drift.map((line) => `${s.stack}: ${line}`));
+
+describe("pulumi-wechat-fleet on the real CLI", () => {
+  it("answers --help, and refuses a bad flag and an invalid spec with one message and exit 1, before anything runs", async () => {
+    const help = await fleet("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: pulumi-wechat-fleet <up|preview|drift|destroy> --spec FILE");
+
+    const flag = await fleet("up", "--spec", "fleet.yaml", "--shards", "none");
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toBe('pulumi-wechat-fleet: --shards must be a whole number ≥ 1, got "none" (see pulumi-wechat-fleet --help)\n');
+
+    writeFileSync(join(dir, "bad.yaml"), "miniPrograms:\n  - appId: wxc0ffee0000000001\n    plugins: [{ pluginAppId: wx1000000000000002, version: latest }]\n");
+    const bad = await fleet("up", "--spec", "bad.yaml");
+    expect(bad.code).toBe(1);
+    // Every problem with its path, said once, and no stack trace.
+    expect(bad.stderr).toMatch(/^pulumi-wechat-fleet: bad\.yaml is not a valid fleet spec \(1 problem\):\n {2}- miniPrograms\[0\]\.plugins\[0\]\.version: [^\n]*"latest"\n$/);
+    expect(bad.stdout).toBe("");
+  });
+
+  it("up from scratch creates every resource in four stacks, fetching the component token once and each account's token once", async () => {
+    const up = await fleet("up", "--spec", "fleet.yaml", "--shards", "4");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toContain("## WeChat fleet `up`: done in 4 shards");
+    expect(total(up.report!, "created")).toBe(resources);
+    expect(total(up.report!, "failed")).toBe(0);
+    expect(up.report!.tokens).toEqual({ componentTokens: 1, accountTokens: miniPrograms.length + officialAccounts.length });
+    expect(await stacks()).toEqual(["wechat-fleet-0", "wechat-fleet-1", "wechat-fleet-2", "wechat-fleet-3"]);
+    for (let i = 0; i < 4; i++) {
+      expect(JSON.parse(await stackCommand("stack", "tag", "ls", "--json", "--stack", `wechat-fleet-${i}`))).toMatchObject({ "pulumi-wechat-fleet:shards": "4" });
+    }
+    const state = await emulator.state();
+    expect(state.bindings).toHaveLength(miniPrograms.length * 2);
+    expect(state.links).toHaveLength(officialAccounts.length * 3);
+  });
+
+  it("drift is clean, reads only, and keeps the links waiting for their admins apart", async () => {
+    await emulator.clearCalls();
+    const drift = await fleet("drift", "--spec", "fleet.yaml");
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+    expect(drift.stdout).toContain("## WeChat fleet `drift`: no drift in 4 shards");
+    expect(driftLines(drift.report!)).toEqual([]);
+    expect(drift.report!.stacks.flatMap((s) => s.waiting)).toHaveLength(officialAccounts.length * 3);
+    expect(total(drift.report!, "unchanged")).toBe(resources);
+    expect(await writes()).toEqual([]);
+  });
+
+  it("drift reports plugins unbound outside Pulumi in two shards (exit 2), and up binds them again", async () => {
+    const inShard = (shard: number) => accounts.miniPrograms.find((mp) => shardOf(mp.appId, 4) === shard)!;
+    const victims = [inShard(1), inShard(3)];
+    for (const mp of victims) {
+      const answer = await emulator.wechat("/wxa/plugin", mp.appId, mp.secret, { action: "unbind", plugin_appid: seed.reviews });
+      expect(answer.errcode).toBe(0);
+    }
+    const drift = await fleet("drift", "--spec", "fleet.yaml");
+    expect(drift.code, drift.stdout + drift.stderr).toBe(2);
+    expect(drift.stdout).toContain("## WeChat fleet `drift`: drift in 2 of 4 shards");
+    expect(driftLines(drift.report!)).toEqual(
+      victims.map(
+        (mp) =>
+          `wechat-fleet-${shardOf(mp.appId, 4)}: plugin ${seed.reviews} on mini program ${mp.appId} (${mp.appId}/${seed.reviews}): not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`,
+      ),
+    );
+
+    const up = await fleet("up", "--spec", "fleet.yaml");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(total(up.report!, "created")).toBe(2);
+    expect((await fleet("drift", "--spec", "fleet.yaml")).code).toBe(0);
+  });
+
+  it("reshards 4 → 3 without a WeChat call, refuses up with the old count, and drift is clean after", async () => {
+    const { bindings, links } = await emulator.state();
+    await emulator.clearCalls();
+    const reshard = await fleet("reshard", "--spec", "fleet.yaml", "--from", "4", "--to", "3");
+    expect(reshard.code, reshard.stdout + reshard.stderr).toBe(0);
+    expect(reshard.stdout).toContain("## WeChat fleet reshard: 4 → 3 shards");
+    expect(reshard.stdout).toContain("Removed the emptied `wechat-fleet-3`.");
+    expect((await emulator.calls()).calls).toEqual([]);
+    expect(await emulator.state()).toMatchObject({ bindings, links });
+
+    expect(await stacks()).toEqual(["wechat-fleet-0", "wechat-fleet-1", "wechat-fleet-2"]);
+    for (let i = 0; i < 3; i++) {
+      const expected = [
+        ...miniPrograms.filter((id) => shardOf(id, 3) === i).flatMap((id) => [`${id}/${seed.liveChat}`, `${id}/${seed.reviews}`]),
+        ...officialAccounts.filter((id) => shardOf(id, 3) === i).flatMap((id) => spec.officialAccounts!.find((oa) => oa.appId === id)!.links!.map((l) => `${id}/${l.miniProgramAppId}`)),
+      ];
+      expect((await stateOf(`wechat-fleet-${i}`)).sort()).toEqual(expected.sort());
+      expect(JSON.parse(await stackCommand("stack", "tag", "ls", "--json", "--stack", `wechat-fleet-${i}`))).toMatchObject({ "pulumi-wechat-fleet:shards": "3" });
+    }
+
+    const refused = await fleet("up", "--spec", "fleet.yaml", "--shards", "4");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the fleet's stacks are sharded 3 ways, not 4");
+    expect(refused.stderr).toContain("`pulumi-wechat-fleet reshard --spec fleet.yaml --from 3 --to 4`");
+
+    const drift = await fleet("drift", "--spec", "fleet.yaml");
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+    expect(drift.report!.shards).toBe(3);
+    expect(total(drift.report!, "unchanged")).toBe(resources);
+    expect(total(drift.report!, "replaced") + total(drift.report!, "created") + total(drift.report!, "deleted")).toBe(0);
+    expect(await writes()).toEqual([]);
+  });
+
+  it("merges the reports of --only parts into the report of the whole fleet", async () => {
+    const parts = [await fleet("drift", "--spec", "fleet.yaml", "--only", "1/2"), await fleet("drift", "--spec", "fleet.yaml", "--only", "2/2")];
+    expect(parts.map((p) => p.report!.stacks.map((s) => s.shard))).toEqual([[0, 2], [1]]);
+    const merged = await fleet("report", "--merge", join(dir, `report-${runs - 1}.json`), join(dir, `report-${runs}.json`));
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stdout).toContain("## WeChat fleet `drift`: no drift in 3 shards");
+    expect(merged.stdout).toContain("this report covers parts 1/2, 2/2 of the shards");
+  });
+
+  it("leaves no credential, token or broker secret in any log, report, stack config or state", () => {
+    const files = (root: string): string[] =>
+      readdirSync(root).flatMap((name) => {
+        const path = join(root, name);
+        return statSync(path).isDirectory() ? files(path) : [path];
+      });
+    for (const path of [...files(join(dir, ".pulumi-wechat-fleet")), ...files(join(dir, ".pulumi-state"))]) seen[path] = readFileSync(path, "utf8");
+    const tokens = (JSON.parse(readFileSync(stateFile, "utf8")).tokens as Array<{ value: string }>).map((token) => token.value);
+    const secrets = [seed.component.appSecret, seed.component.verifyTicket, ...Object.values(accounts.authorizerRefreshTokens), ...tokens];
+    expect(tokens.length).toBeGreaterThan(miniPrograms.length);
+    for (const [where, text] of Object.entries(seen)) {
+      for (const secret of secrets) expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);
+      expect(text, where).not.toMatch(/Bearer|WECHAT_TOKEN_URL_SECRET=|tokenUrlSecret/);
+    }
+  });
+});
