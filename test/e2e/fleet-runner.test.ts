@@ -157,7 +157,7 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(await writes()).toEqual([]);
   });
 
-  it("drift reports plugins unbound outside Pulumi in two shards (exit 2), and up binds them again", async () => {
+  it("drift reports plugins unbound outside Pulumi in two shards (exit 2), preview counts them without acting, and up binds them again", async () => {
     const inShard = (shard: number) => accounts.miniPrograms.find((mp) => shardOf(mp.appId, 4) === shard)!;
     const victims = [inShard(1), inShard(3)];
     for (const mp of victims) {
@@ -173,6 +173,12 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
           `wechat-fleet-${shardOf(mp.appId, 4)}: plugin ${seed.reviews} on mini program ${mp.appId} (${mp.appId}/${seed.reviews}): not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`,
       ),
     );
+
+    const preview = await fleet("preview", "--spec", "fleet.yaml");
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    expect(preview.stdout).toContain("The counts are what `up` would do; nothing was changed.");
+    expect(total(preview.report!, "created")).toBe(2);
+    expect((await emulator.state()).bindings).toHaveLength(miniPrograms.length * 2 - 2);
 
     const up = await fleet("up", "--spec", "fleet.yaml");
     expect(up.code, up.stdout + up.stderr).toBe(0);
@@ -236,5 +242,13 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
       for (const secret of secrets) expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);
       expect(text, where).not.toMatch(/Bearer|WECHAT_TOKEN_URL_SECRET=|tokenUrlSecret/);
     }
+  });
+
+  it("destroy deletes every binding and link at WeChat and removes the stacks", async () => {
+    const destroy = await fleet("destroy", "--spec", "fleet.yaml");
+    expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
+    expect(total(destroy.report!, "deleted")).toBe(resources);
+    expect(await stacks()).toEqual([]);
+    expect(await emulator.state()).toMatchObject({ bindings: [], links: [] });
   });
 });
