@@ -362,6 +362,9 @@ export class RedisTokens {
       client.destroy();
       throw error;
     }
+    // An idle connection must not keep a process alive (a fleet runner, a script that never calls close): while a
+    // command waits, `run`'s time-out timer does.
+    client.unref();
     return client as Client;
   }
 

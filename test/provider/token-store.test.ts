@@ -462,4 +462,21 @@ describe("loading", () => {
       console.log(Object.keys(require.cache).some((path) => path.includes("@redis")));`;
     expect(execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" }).trim()).toBe("false");
   });
+
+  it("lets a process that read its tokens and never closed the store exit on its own", async () => {
+    const tokens = await platformTokens();
+    await seedWxJava(tokens);
+    const root = join(__dirname, "..", "..");
+    const config = { "wechat:tokenStore": redis.url, "wechat:componentAppId": component, "wechat:componentAppSecret": "x", "wechat:endpoint": emulator.url };
+    const script = `
+      const { TokenStore } = require("./dist/provider/client/tokens");
+      const { loadConfig } = require("./dist/provider/config");
+      const loaded = loadConfig((key) => (${JSON.stringify(config)})[key], {});
+      new TokenStore(loaded.config, () => Promise.reject(new Error("no fetch expected")))
+        .current("${seed.coffee}", "coffee")
+        .then((token) => console.log(token.value === "${tokens.authorizers[seed.coffee]}"));`;
+    const started = Date.now();
+    expect(execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 10_000 }).trim()).toBe("true");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
