@@ -208,6 +208,26 @@ function renderReshard(result: ReshardResult, from: number, to: number): string 
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Ctrl-C (SIGINT) or a CI's cancellation (SIGTERM): start no more shards, and let the running ones end with the token
+ * broker still serving them, so that the report says what was done. A terminal sends Ctrl-C to the Pulumi processes
+ * too, and they cancel themselves (a second SIGINT would make them stop at once, mid-step); SIGTERM reaches only the
+ * runner, which then asks them to cancel. A second signal ends the runner at once.
+ */
+function interruptions(): { stop: AbortSignal; cancel: AbortSignal } {
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(exitCodes.failed);
+    process.stderr.write(`pulumi-wechat-fleet: ${signal}: starting no more shards, waiting for the running ones to end (again to stop at once)\n`);
+    stop.abort();
+    if (signal === "SIGTERM") cancel.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return { stop: stop.signal, cancel: cancel.signal };
+}
+
 function writeReport(report: FleetReport, json: string | undefined): number {
   if (json !== undefined) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(renderMarkdown(report));
@@ -229,7 +249,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command.kind) {
     case "run": {
       const spec = loadFleetSpec(command.spec);
-      const report = await runFleet({ ...command, spec, specPath: command.spec, config: wechatConfig(), cwd, env: process.env, progress: process.stderr });
+      const config = wechatConfig();
+      const report = await runFleet({ ...command, ...interruptions(), spec, specPath: command.spec, config, cwd, env: process.env, progress: process.stderr });
       return writeReport(report, command.json);
     }
     case "reshard": {

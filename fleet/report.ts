@@ -26,7 +26,7 @@ const countNames = ["created", "updated", "replaced", "deleted", "unchanged", "f
 export interface ShardReport {
   shard: number;
   stack: string;
-  /** done: the operation finished; failed: it did not (see error); skipped: not started, after a failure with --fail-fast. */
+  /** done: the operation finished; failed: it did not (see error); skipped: not started, after a failure with --fail-fast or an interruption. */
   status: "done" | "failed" | "skipped";
   counts: Counts;
   /** One line per resource that differs from the spec (drift only), as the drift command words them. */
@@ -206,7 +206,7 @@ export function renderMarkdown(report: FleetReport): string {
       .map((s) => `- \`${s.stack}\`${s.log ? ` (log \`${s.log}\`)` : ""}:\n  \`\`\`\n${indent(s.error ?? "failed")}\n  \`\`\``),
   );
   const skipped = report.stacks.filter((s) => s.status === "skipped").map((s) => `\`${s.stack}\``);
-  if (skipped.length > 0) lines.push("", `Not started after a failure (--fail-fast): ${skipped.join(", ")}.`);
+  if (skipped.length > 0) lines.push("", `Not started (after a failure with --fail-fast, or an interruption): ${skipped.join(", ")}.`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -34,6 +34,10 @@ export interface FleetRunOptions {
   stackPrefix: string;
   /** Start no shard after one fails. */
   failFast: boolean;
+  /** Once aborted, start no more shards; the running ones go on (see cancel). */
+  stop?: AbortSignal;
+  /** Once aborted, the running operations are cancelled as Pulumi cancels on Ctrl-C: in-flight steps finish, then it stops. */
+  cancel?: AbortSignal;
   /** The working folder: the user's project, where pulumi-wechat and @pulumi/pulumi are installed. */
   cwd: string;
   /** The runner's environment: Pulumi's variables, passed on; WECHAT_* credentials, kept back (see stackEnvironment). */
@@ -105,7 +109,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
     const shard = new ShardRun(ws, options, shards, tagged, progress);
-    stacks = await inPool(selected, options.concurrency, options.failFast, (index) => shard.run(index));
+    stacks = await inPool(selected, options.concurrency, options.failFast, () => options.stop?.aborted === true, (index) => shard.run(index));
     progress.close();
   } finally {
     await broker.close();
@@ -122,17 +126,26 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   };
 }
 
-/** Runs `run` on each item, `concurrency` at a time; after a failure with failFast, starts no more (their slots stay undefined). */
-async function inPool(items: number[], concurrency: number, failFast: boolean, run: (item: number) => Promise<ShardReport>): Promise<Array<ShardReport | undefined>> {
+/**
+ * Runs `run` on each item, `concurrency` at a time; once `stopped()` holds, or after a failure with failFast, starts no
+ * more (their slots stay undefined).
+ */
+async function inPool(
+  items: number[],
+  concurrency: number,
+  failFast: boolean,
+  stopped: () => boolean,
+  run: (item: number) => Promise<ShardReport>,
+): Promise<Array<ShardReport | undefined>> {
   const results = new Map<number, ShardReport>();
   let next = 0;
-  let stopped = false;
+  let failed = false;
   const worker = async () => {
-    while (!stopped && next < items.length) {
+    while (!(failFast && failed) && !stopped() && next < items.length) {
       const at = next++;
       const result = await run(items[at]);
       results.set(at, result);
-      if (failFast && result.status === "failed") stopped = true;
+      if (result.status === "failed") failed = true;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
@@ -178,11 +191,12 @@ class ShardRun {
   }
 
   private async operate(name: string, events: EngineEvents, log: WriteStream): Promise<void> {
-    const { operation, parallel } = this.options;
+    const { operation, parallel, cancel } = this.options;
     const stack = operation === "destroy" ? await Stack.select(name, this.ws) : await Stack.createOrSelect(name, this.ws);
     if (operation !== "destroy" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
     const common = {
       parallel,
+      signal: cancel,
       color: "never" as const,
       onEvent: (event: Parameters<EngineEvents["add"]>[0]) => events.add(event),
       onOutput: (text: string) => log.write(text),

@@ -90,7 +90,7 @@ describe("the Markdown report", () => {
     );
     expect(text).toContain("## WeChat fleet `up`: 1 of 2 shards failed, 1 not started");
     expect(text).toContain("- `wechat-fleet-0` (log `.pulumi-wechat-fleet/logs/wechat-fleet-0.log`):\n  ```\n  plugin apply failed: WeChat error 45009\n  second line\n  ```");
-    expect(text).toContain("Not started after a failure (--fail-fast): `wechat-fleet-1`.");
+    expect(text).toContain("Not started (after a failure with --fail-fast, or an interruption): `wechat-fleet-1`.");
     expect(text).toContain("exit 1");
   });
 
