@@ -268,8 +268,9 @@ async function main(argv: string[]): Promise<number> {
       writeFileSync(command.out, serializeFleetSpec(spec, command.out));
       const plugins = spec.miniPrograms.reduce((sum, mp) => sum + mp.plugins.length, 0);
       const links = spec.officialAccounts.reduce((sum, oa) => sum + oa.links.length, 0);
+      const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
       process.stdout.write(
-        `wrote ${command.out}: ${spec.miniPrograms.length} mini programs with ${plugins} plugins, ${spec.officialAccounts.length} official accounts with ${links} links, all adopt: true\n`,
+        `wrote ${command.out}: ${count(spec.miniPrograms.length, "mini program")} with ${count(plugins, "plugin")}, ${count(spec.officialAccounts.length, "official account")} with ${count(links, "link")}, all adopt: true\n`,
       );
       return exitCodes.done;
     }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,28 +64,22 @@ interface Run {
 
 let runs = 0;
 /** `pulumi-wechat-fleet <args>` as installed in the workspace, in the project; with `--json`, the report read back. */
-function fleet(...args: string[]): Promise<Run> {
+async function fleet(...args: string[]): Promise<Run> {
   const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
   const json = join(dir, `report-${++runs}.json`);
   const withJson = ["up", "preview", "drift", "destroy"].includes(args[0]) ? [...args, "--json", json] : args;
-  const child = spawn(process.execPath, [cli, ...withJson], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const run: Run = { code: code ?? 1, stdout, stderr };
-      seen[`${args.join(" ")} (#${runs})`] = stdout + stderr;
-      // A run refused before it starts writes no report.
-      if (withJson !== args && existsSync(json)) {
-        seen[`report #${runs}`] = readFileSync(json, "utf8");
-        run.report = JSON.parse(seen[`report #${runs}`]) as FleetReport;
-      }
-      resolve(run);
-    });
-  });
+  const run = await new Promise<Run>((resolve) =>
+    execFile(process.execPath, [cli, ...withJson], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+    ),
+  );
+  seen[`${args.join(" ")} (#${runs})`] = run.stdout + run.stderr;
+  // A run refused before it starts writes no report.
+  if (withJson !== args && existsSync(json)) {
+    seen[`report #${runs}`] = readFileSync(json, "utf8");
+    run.report = JSON.parse(seen[`report #${runs}`]) as FleetReport;
+  }
+  return run;
 }
 
 /** The CLI on the runner's stacks, for looking at them. */
