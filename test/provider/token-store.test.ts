@@ -88,6 +88,14 @@ function secretsIn(extra: string[] = []): string[] {
   return [seed.component.appSecret, seed.component.verifyTicket, ...Object.values(refreshTokens()), ...Object.values(seed.appSecrets), ...extra];
 }
 
+/**
+ * A failure's message without the plugin or link it was reported for: a token is shared by the account's resources, so
+ * whichever resource reports the failure may add itself as the subject, `for mini program wx… (plugin wx…) failed`.
+ */
+function said(error: Error): string {
+  return error.message.replace(/^(.*? for (?:mini program|official account|third-party platform) wx[0-9a-f]{16}) \((?:plugin|link)[^)]*\)/, "$1");
+}
+
 function expectNoSecret(text: string, secrets: string[]): void {
   for (const secret of secrets) expect(text).not.toContain(secret);
 }
@@ -208,7 +216,7 @@ describe("read-only mode", () => {
     await seedWxJava({ component: tokens.component, authorizers: { [oa]: tokens.authorizers[oa] } });
     await redis.resetStats();
     const error = await failure(run({ "wechat:tokenStoreMode": "read-only" }).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(error.message).toBe(
+    expect(said(error)).toBe(
       `reading the token store ${redis.url} for mini program ${seed.coffee} failed: key ${wxjava.account(seed.coffee)} holds no token, ` +
         "and wechat:tokenStoreMode is read-only, so the provider does not fetch one. What to do: let the platform's servers renew the token " +
         "in the store, or set wechat:tokenStoreMode to read-write",
@@ -226,7 +234,7 @@ describe("read-only mode", () => {
       { "wechat:componentAppSecret": "", "wechat:componentVerifyTicket": "", "wechat:authorizerRefreshTokens": "" },
     );
     const error = await failure(setup.plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(error.message).toMatch(new RegExp(`^reading the token store ${redis.url} for mini program ${seed.coffee} failed: key ${wxjava.account(seed.coffee)} holds a token WeChat rejected, and wechat:tokenStoreMode is read-only`));
+    expect(said(error)).toMatch(new RegExp(`^reading the token store ${redis.url} for mini program ${seed.coffee} failed: key ${wxjava.account(seed.coffee)} holds a token WeChat rejected, and wechat:tokenStoreMode is read-only`));
     expect(error.message).not.toContain("stale-token");
     // The other accounts are served from the store.
     await setup.link.read(`${oa}/${seed.coffee}`, {});
@@ -287,7 +295,7 @@ describe("failures name the store (without password) and the account, and leave 
     await down.stop();
     const error = await failure(run({}, {}, url).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
     expect(error.code).toBe("WECHAT_NETWORK_ERROR");
-    expect(error.message).toMatch(
+    expect(said(error)).toMatch(
       new RegExp(`^reading the token store ${url} for mini program ${seed.coffee} failed: could not reach it: .*ECONNREFUSED.*; gave up after 2 attempts \\(wechat:maxAttempts\\)$`),
     );
     expect(await tokenCalls()).toEqual({ component: 0, authorizer: 0, stable: 0 });
@@ -314,13 +322,13 @@ describe("failures name the store (without password) and the account, and leave 
     it("a wrong password, or none: not retried, and the message holds neither password", async () => {
       const wrong = await failure(run({ "wechat:tokenStorePassword": "not-the-password-123" }, {}, locked.url).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
       expect(wrong.code).toBe("WECHAT_CREDENTIAL_ERROR");
-      expect(wrong.message).toMatch(
+      expect(said(wrong)).toMatch(
         new RegExp(`^reading the token store ${locked.url} for mini program ${seed.coffee} failed: the store refused the credentials \\(WRONGPASS .*\\)\\. What to do: check wechat:tokenStorePassword`),
       );
       const none = await failure(run({}, {}, locked.url).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-      expect(none.message).toMatch(/failed: the store refused the credentials \(NOAUTH .*\)/);
+      expect(said(none)).toMatch(/failed: the store refused the credentials \(NOAUTH .*\)/);
       const inUrl = await failure(run({}, {}, `redis://:wrong-in-url-456@127.0.0.1:${locked.port}`).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-      expect(inUrl.message).toContain(`reading the token store ${locked.url} for mini program`);
+      expect(said(inUrl)).toContain(`reading the token store ${locked.url} for mini program`);
       for (const message of [wrong.message, none.message, inUrl.message]) expectNoSecret(message, secretsIn([password, "not-the-password-123", "wrong-in-url-456"]));
     });
   });
@@ -342,9 +350,9 @@ describe("failures name the store (without password) and the account, and leave 
       const read = appId === oa ? setup.link.read(`${oa}/${seed.coffee}`, {}) : setup.plugin.read(`${appId}/${seed.liveChat}`, {});
       const error = await failure(read);
       expect(error.code).toBe("WECHAT_BAD_RESPONSE");
-      expect(error.message).toMatch(new RegExp(`^reading the token store ${redis.url} for (mini program|official account) ${appId} failed: key ${wxjava.account(appId)} `));
-      expect(error.message).toMatch(expected);
-      expect(error.message).toMatch(/; the provider leaves it as it is$/);
+      expect(said(error)).toMatch(new RegExp(`^reading the token store ${redis.url} for (mini program|official account) ${appId} failed: key ${wxjava.account(appId)} `));
+      expect(said(error)).toMatch(expected);
+      expect(said(error)).toMatch(/; the provider leaves it as it is$/);
       expectNoSecret(error.message, secretsIn(Object.values(tokens.authorizers)));
     }
     expect(await Promise.all(accounts.map((appId) => redis.client.sendCommand(["DUMP", wxjava.account(appId)])))).toEqual(before);
@@ -353,13 +361,13 @@ describe("failures name the store (without password) and the account, and leave 
 
   it("a token the store lacks and nothing to fetch it with: the keys read, and the credentials that would do", async () => {
     const noRefresh = await failure(run({}, { "wechat:authorizerRefreshTokens": "" }).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(noRefresh.message).toBe(
+    expect(said(noRefresh)).toBe(
       `fetching an access token (tokenStore) for mini program ${seed.coffee} failed: key ${wxjava.account(seed.coffee)} of the token store ${redis.url} ` +
         `has no usable token, and nothing to fetch one with: its authorizer refresh token is in neither wechat:authorizerRefreshTokens nor key ` +
         `${wxjava.refresh(seed.coffee)}, and wechat:appSecrets has no entry for ${seed.coffee}`,
     );
     const noTicket = await failure(run({}, { "wechat:componentVerifyTicket": "" }).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(noTicket.message).toBe(
+    expect(said(noTicket)).toBe(
       `reading the token store ${redis.url} for third-party platform ${component} failed: no component_verify_ticket: key ${wxjava.ticket} is absent and ` +
         "wechat:componentVerifyTicket is not set. What to do: let the platform's servers store the ticket WeChat pushes every 10 minutes, or set wechat:componentVerifyTicket",
     );
@@ -370,7 +378,7 @@ describe("failures name the store (without password) and the account, and leave 
     const tokens = await platformTokens();
     await redis.client.sendCommand(["SET", wechatpy.account(seed.coffee), tokens.authorizers[seed.coffee], "EX", "7000"]);
     const error = await failure(run({ "wechat:tokenStoreLayout": "wechatpy" }).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(error.message).toMatch(/key wechatpy:wx[0-9a-f]{16}_access_token holds \d+ characters of text that is not JSON \(wechatpy's RedisStorage stores JSON: is wechat:tokenStoreLayout right\?\), not a token/);
+    expect(said(error)).toMatch(/key wechatpy:wx[0-9a-f]{16}_access_token holds \d+ characters of text that is not JSON \(wechatpy's RedisStorage stores JSON: is wechat:tokenStoreLayout right\?\), not a token/);
     expect(error.message).not.toContain(tokens.authorizers[seed.coffee]);
   });
 
@@ -383,7 +391,7 @@ describe("failures name the store (without password) and the account, and leave 
     await redis.client.sendCommand(["CLIENT", "PAUSE", "1000", "ALL"]);
     const error = await failure(plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
     expect(error.code).toBe("WECHAT_TIMEOUT");
-    expect(error.message).toMatch(new RegExp(`^reading the token store ${redis.url} for mini program ${seed.coffee} failed: (no answer within 300 ms|could not connect within 300 ms)`));
+    expect(said(error)).toMatch(new RegExp(`^reading the token store ${redis.url} for mini program ${seed.coffee} failed: (no answer within 300 ms|could not connect within 300 ms)`));
     expect(Date.now()).toBeLessThan(pausedUntil);
     await new Promise((resolve) => setTimeout(resolve, pausedUntil - Date.now() + 50));
   });
