@@ -173,7 +173,7 @@ export class PluginResource {
    * binding would have made wrong, so that the creates of one mini program share one list read.
    */
   private async existing({ appId, pluginAppId }: PluginInputs): Promise<PluginEntry | undefined> {
-    const list = this.unbound.has(`${appId}/${pluginAppId}`) ? this.plugins.listPlugins(appId) : this.plugins.recentPlugins(appId);
+    const list = this.unbound.has(`${appId}/${pluginAppId}`) ? this.plugins.listPlugins(appId, pluginAppId) : this.plugins.recentPlugins(appId, pluginAppId);
     return (await list).find((entry) => entry.pluginAppId === pluginAppId);
   }
 
@@ -213,7 +213,7 @@ export class PluginResource {
   }
 
   private async find(appId: string, pluginAppId: string): Promise<PluginEntry | undefined> {
-    return (await this.plugins.listPlugins(appId)).find((entry) => entry.pluginAppId === pluginAppId);
+    return (await this.plugins.listPlugins(appId, pluginAppId)).find((entry) => entry.pluginAppId === pluginAppId);
   }
 }
 

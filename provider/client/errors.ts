@@ -50,6 +50,15 @@ export class WeChatError extends Error {
     this.stack = "";
   }
 
+  /** The same failure, said of `subject`: a list read several resources share names each one's plugin or link. */
+  about(subject: string): WeChatError {
+    const context = { ...this.context, subject };
+    const error = new WeChatError(this.code, context, "", { errcode: this.errcode, status: this.status });
+    error.message = describeCall(context) + this.message.slice(describeCall(this.context).length);
+    error.attempts = this.attempts;
+    return error;
+  }
+
   /** `explanation` replaces codes.ts's for a code whose meaning depends on what the provider was doing. */
   static api(context: CallContext, errcode: number, explanation: Explanation = explain(errcode)): WeChatError {
     const { meaning, action } = explanation;
@@ -80,6 +89,17 @@ export class PartialCreateError extends Error {
 
 export function describeCall(context: CallContext): string {
   return `${context.call} for ${context.account}${context.subject ? ` (${context.subject})` : ""}`;
+}
+
+/**
+ * A read several resources share (an account's list), as the resource whose `subject` it is asked for: a failure of
+ * that `call` names the subject; any other (the account's token) is the account's, and stays as it is.
+ */
+export function askedFor<T>(read: Promise<T>, call: string, subject: string | undefined): Promise<T> {
+  if (subject === undefined) return read;
+  return read.catch((error: unknown) => {
+    throw error instanceof WeChatError && error.context.call === call ? error.about(subject) : error;
+  });
 }
 
 export function isWeChatError(error: unknown, errcode?: number): error is WeChatError {

@@ -32,9 +32,9 @@ export class LinkFinder {
 
   /** The link's item, or undefined when the account's list has none. */
   async find(link: LinkRef, options: FindOptions = {}): Promise<LinkItem | undefined> {
-    const { officialAccountAppId } = link;
-    const items = await (options.recent ? this.links.recentLinks(officialAccountAppId) : this.links.listLinks(officialAccountAppId));
-    let item = items.find((candidate) => candidate.appId === link.miniProgramAppId);
+    const { officialAccountAppId, miniProgramAppId } = link;
+    const items = await (options.recent ? this.links.recentLinks(officialAccountAppId, miniProgramAppId) : this.links.listLinks(officialAccountAppId, miniProgramAppId));
+    let item = items.find((candidate) => candidate.appId === miniProgramAppId);
     if (!item) {
       const username = await this.username(link, options.username);
       if (!username) throw usernameUnknown(link, "link list (wxamplinkget)");
@@ -67,9 +67,9 @@ export class LinkFinder {
   }
 
   private async inviteAndWatch(link: LinkRef, invite: () => Promise<void>): Promise<LinkItem> {
-    const before = await this.links.listLinks(link.officialAccountAppId);
+    const before = await this.links.listLinks(link.officialAccountAppId, link.miniProgramAppId);
     await invite();
-    const after = await this.links.listLinks(link.officialAccountAppId);
+    const after = await this.links.listLinks(link.officialAccountAppId, link.miniProgramAppId);
     // Even when the invitation ended in 89010/89015, an item that appeared is ours: a retry sees 89010 when the first
     // attempt invited and its answer was lost. A link adopted from before this run appears nowhere, and is refused.
     const appeared = after.filter((item) => !before.some((old) => old.username === item.username));

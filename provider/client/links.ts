@@ -1,5 +1,5 @@
 import type { WeChatClient } from "./client";
-import { CallContext } from "./errors";
+import { CallContext, askedFor } from "./errors";
 import { isRecord, text } from "./plugins";
 import { SharedFetch } from "./shared-fetch";
 import { SharedReads } from "./shared-reads";
@@ -40,14 +40,17 @@ export class LinksApi {
     await this.lists.write(officialAccountAppId, () => this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxampunlink", { appid: miniProgramAppId }, context));
   }
 
-  /** The official account's linked mini programs, shared by every link of that account in this run. */
-  listLinks(officialAccountAppId: string): Promise<LinkItem[]> {
-    return this.lists.get(officialAccountAppId);
+  /**
+   * The official account's linked mini programs, shared by every link of that account in this run.
+   * `miniProgramAppId`: the link whose resource asks, which a failure of the list read then names.
+   */
+  listLinks(officialAccountAppId: string, miniProgramAppId?: string): Promise<LinkItem[]> {
+    return askedFor(this.lists.get(officialAccountAppId), listContext(officialAccountAppId).call, miniProgramAppId && linkSubject(miniProgramAppId));
   }
 
   /** The account's list as last read in this run, even if links or unlinks followed: see `SharedReads.recent`. */
-  recentLinks(officialAccountAppId: string): Promise<LinkItem[]> {
-    return this.lists.recent(officialAccountAppId);
+  recentLinks(officialAccountAppId: string, miniProgramAppId?: string): Promise<LinkItem[]> {
+    return askedFor(this.lists.recent(officialAccountAppId), listContext(officialAccountAppId).call, miniProgramAppId && linkSubject(miniProgramAppId));
   }
 
   /**
@@ -70,8 +73,7 @@ export class LinksApi {
   }
 
   private async fetchList(officialAccountAppId: string): Promise<LinkItem[]> {
-    const context: CallContext = { call: "link list (wxamplinkget)", account: `official account ${officialAccountAppId}` };
-    const body = await this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxamplinkget", {}, context);
+    const body = await this.client.call(officialAccountAppId, "/cgi-bin/wxopen/wxamplinkget", {}, listContext(officialAccountAppId));
     const wxopens = isRecord(body.wxopens) ? body.wxopens : {};
     const items = Array.isArray(wxopens.items) ? wxopens.items : [];
     return items.filter(isRecord).map((item) => ({
@@ -85,9 +87,18 @@ export class LinksApi {
   }
 }
 
+function listContext(officialAccountAppId: string): CallContext {
+  return { call: "link list (wxamplinkget)", account: `official account ${officialAccountAppId}` };
+}
+
 /** What a call about one link is about, for error messages: the official account acts, the link is the subject. */
 export function linkContext(call: string, officialAccountAppId: string, miniProgramAppId: string): CallContext {
-  return { call, account: `official account ${officialAccountAppId}`, subject: `link to mini program ${miniProgramAppId}` };
+  return { call, account: `official account ${officialAccountAppId}`, subject: linkSubject(miniProgramAppId) };
+}
+
+/** How messages name a link beside its official account. */
+export function linkSubject(miniProgramAppId: string): string {
+  return `link to mini program ${miniProgramAppId}`;
 }
 
 /** The link's resource id, `<officialAccountAppId>/<miniProgramAppId>`. */

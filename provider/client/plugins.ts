@@ -1,5 +1,5 @@
 import type { WeChatClient } from "./client";
-import { CallContext } from "./errors";
+import { CallContext, askedFor } from "./errors";
 import { SharedReads } from "./shared-reads";
 
 /** One entry of a mini program's plugin list. WeChat never reports the version in use. */
@@ -22,14 +22,17 @@ export class PluginsApi {
     await this.lists.write(appId, () => this.call(appId, "apply", { plugin_appid: pluginAppId, ...(reason ? { reason } : {}) }, pluginAppId));
   }
 
-  /** The mini program's plugins, shared by every resource of that mini program in this run. */
-  listPlugins(appId: string): Promise<PluginEntry[]> {
-    return this.lists.get(appId);
+  /**
+   * The mini program's plugins, shared by every resource of that mini program in this run. `pluginAppId`: the plugin
+   * whose resource asks, which a failure of the list read then names.
+   */
+  listPlugins(appId: string, pluginAppId?: string): Promise<PluginEntry[]> {
+    return askedFor(this.lists.get(appId), context(appId, "list").call, pluginAppId && `plugin ${pluginAppId}`);
   }
 
   /** The mini program's plugins as last read in this run, even if writes followed: see `SharedReads.recent`. */
-  recentPlugins(appId: string): Promise<PluginEntry[]> {
-    return this.lists.recent(appId);
+  recentPlugins(appId: string, pluginAppId?: string): Promise<PluginEntry[]> {
+    return askedFor(this.lists.recent(appId), context(appId, "list").call, pluginAppId && `plugin ${pluginAppId}`);
   }
 
   async unbind(appId: string, pluginAppId: string): Promise<void> {
@@ -53,13 +56,12 @@ export class PluginsApi {
   }
 
   private call(appId: string, action: string, body: Record<string, unknown>, pluginAppId?: string) {
-    const context: CallContext = {
-      call: `plugin ${action}`,
-      account: `mini program ${appId}`,
-      subject: pluginAppId ? `plugin ${pluginAppId}` : undefined,
-    };
-    return this.client.call(appId, "/wxa/plugin", { action, ...body }, context);
+    return this.client.call(appId, "/wxa/plugin", { action, ...body }, context(appId, action, pluginAppId));
   }
+}
+
+function context(appId: string, action: string, pluginAppId?: string): CallContext {
+  return { call: `plugin ${action}`, account: `mini program ${appId}`, subject: pluginAppId ? `plugin ${pluginAppId}` : undefined };
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

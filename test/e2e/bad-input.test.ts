@@ -112,7 +112,10 @@ const configCases: Case[] = [
   { what: "zero attempts", spec: valid, config: { ...thirdPartyConfig(), "wechat:maxAttempts": "0" }, error: rx(configuration("shop"), "wechat:maxAttempts \\(or WECHAT_MAX_ATTEMPTS\\) must be a positive whole number") },
 ];
 
-/** Endpoints that answer, but not as WeChat does: one call each to the impostor, never retried, none to WeChat. */
+/**
+ * Endpoints that answer, but not as WeChat does: never retried, none to WeChat. Two calls each to the impostor: the
+ * look-up `check` makes for a new plugin (its failure is left to the create) and the create's own.
+ */
 const answerCases: Case[] = [
   { what: "an endpoint that answers an HTML page", spec: valid, endpoint: () => `${impostorUrl}/html`, error: /error: fetching the third-party platform's component token for third-party platform wx0c00000000000001 failed: http:\/\/127\.0\.0\.1:\d+\/html\/cgi-bin\/component\/api_component_token did not answer with WeChat's JSON \(is wechat:endpoint right\?\)/ },
   { what: "an endpoint whose errcode is not a number", spec: valid, endpoint: () => `${impostorUrl}/errcode`, error: /http:\/\/127\.0\.0\.1:\d+\/errcode\/cgi-bin\/component\/api_component_token answered with an errcode that is not a number/ },
@@ -208,9 +211,9 @@ new MiniProgramPlugin("fromOutput", { appId: source.appId, pluginAppId: "${seed.
 });
 
 describe("after every malformed case", () => {
-  it("WeChat received no call at all, and each impostor endpoint one call", async () => {
+  it("WeChat received no call at all, and each impostor endpoint two: check's look-up and the create's", async () => {
     expect((await emulator.calls()).calls).toEqual([]);
-    expect(impostorCalls).toBe(answerCases.length);
+    expect(impostorCalls).toBe(answerCases.length * 2);
   });
 });
 

@@ -144,7 +144,7 @@ describe("each message printed once", () => {
     await emulator.addFault({ path: "/wxa/plugin", action: "list", errcode: -1 });
     const unread = await project.run(["refresh", "--yes", "--skip-preview"]);
     expect(unread.code).not.toBe(0);
-    const readError = `plugin list for mini program ${seed.coffee} failed: WeChat error -1: WeChat is busy. What to do: run the command again in a few minutes.; gave up after 2 attempts (wechat:maxAttempts)`;
+    const readError = `plugin list for mini program ${seed.coffee} (plugin ${seed.storeLocator}) failed: WeChat error -1: WeChat is busy. What to do: run the command again in a few minutes.; gave up after 2 attempts (wechat:maxAttempts)`;
     expect(occurrences(diagnostics(unread), readError)).toBe(1);
     expect(output(unread)).not.toMatch(/WeChatError|; gave up after 2 attempts \(wechat:maxAttempts\); gave up/);
 

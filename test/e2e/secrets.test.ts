@@ -56,7 +56,8 @@ describe("credentials never leave the provider", () => {
 
     const outputs: Record<string, string> = {};
     outputs["preview --json"] = (await project.must(["preview", "--json"])).stdout;
-    const verbose = await project.run(["up", "--yes", "--skip-preview", "-v=9", "--logtostderr"]);
+    // The mall's plugin fails (its refresh token is wrong); the other resources are still created.
+    const verbose = await project.run(["up", "--yes", "--skip-preview", "--continue-on-error", "-v=9", "--logtostderr"]);
     expect(verbose.code).not.toBe(0);
     outputs["up"] = verbose.stdout;
     expect(outputs["up"]).toMatch(/fetching an access token \(component\) for mini program wx5a1e000000000004 failed: WeChat error 61023: the authorizer refresh token is invalid/);
@@ -117,7 +118,7 @@ describe("the client keeps tokens on the connection they were meant for", () => 
     const result = await project.run(["up", "--yes", "--skip-preview"]);
     expect(result.code).not.toBe(0);
     expect(everything(result)).toMatch(
-      /plugin apply for mini program wxc0ffee0000000001 \(plugin wx1000000000000002\) failed: redirected \(HTTP 302\) from http:\/\/127\.0\.0\.1:\d+\/wxa\/plugin\?access_token=REDACTED; redirects are not followed/,
+      /plugin list for mini program wxc0ffee0000000001 \(plugin wx1000000000000002\) failed: redirected \(HTTP 302\) from http:\/\/127\.0\.0\.1:\d+\/wxa\/plugin\?access_token=REDACTED; redirects are not followed/,
     );
     expect(trapped).toBe(0);
     expectNoSecret("up", everything(result) + (await project.exportState()), [token]);

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readFileSync, rmSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { inject, afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject, afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Emulator, refreshTokens, seed } from "../support/emulator";
 import { Project } from "./project";
 
@@ -9,6 +9,8 @@ beforeAll(async () => {
   emulator = await Emulator.start();
 });
 afterAll(() => emulator.close());
+// Each test's stack creates the same plugin and link: a stack refuses to take over another's.
+beforeEach(() => emulator.reset());
 
 const spec = {
   plugins: { chat: { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" } },

@@ -171,6 +171,16 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     expect(await links()).toEqual([expect.objectContaining({ miniProgramAppId: seed.coffee, status: 12 })]);
   });
 
+  it("names the link in a failed read of the official account's list, which all its links share", async () => {
+    await emulator.fault({ path: "/cgi-bin/wxopen/wxamplinkget", errcode: 45009 });
+    const { link } = providersFor(emulator.url);
+    const errors = await Promise.all([seed.coffee, seed.bakery].map((mp) => failure(link.read(`${oa}/${mp}`, {}))));
+    expect(errors.map((error) => error.message)).toEqual(
+      [seed.coffee, seed.bakery].map((mp) => expect.stringMatching(new RegExp(`^link list \\(wxamplinkget\\) for official account ${oa} \\(link to mini program ${mp}\\) failed: WeChat error 45009: `))),
+    );
+    expect((await emulator.calls()).counts["/cgi-bin/wxopen/wxamplinkget"]).toBe(1);
+  });
+
   it("reads a removed link as gone", async () => {
     const { link } = providersFor(emulator.url);
     const { id, outs } = await link.create({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: false, showProfile: false });

@@ -110,7 +110,7 @@ describe("MiniProgramPlugin check of a binding that exists at WeChat (what a pre
     expect(await plugin.existingWarning({}, declared)).toBeUndefined();
     expect(await plugin.existingWarning({}, { appId: seed.coffee, pluginAppId: seed.reviews })).toBeUndefined();
     expect((await emulator.calls()).counts["/wxa/plugin#list"]).toBe(1);
-    expect((await failure(plugin.create(declared))).message).toMatch(/^plugin list for mini program wxc0ffee0000000001 failed: WeChat error 45009/);
+    expect((await failure(plugin.create(declared))).message).toMatch(/^plugin list for mini program wxc0ffee0000000001 \(plugin wx1000000000000001\) failed: WeChat error 45009/);
   });
 });
 

@@ -73,7 +73,7 @@ describe("the provider's entry points", () => {
     configure({ ...platform(), "wechat:maxAttempts": "1" });
     await emulator.fault({ path: "/wxa/plugin", action: "list", errcode: 45009 });
     const error = await failure(runtime.plugin.read!(`${seed.books}/${seed.reviews}`, {} as never));
-    expect(error.message).toMatch(/^plugin list for mini program wxb00c000000000003 failed: WeChat error 45009/);
+    expect(error.message).toMatch(/^plugin list for mini program wxb00c000000000003 \(plugin wx1000000000000004\) failed: WeChat error 45009/);
     // What Pulumi's dynamic-provider host does with the error before returning it to the engine.
     console.error(`${String(error)}: ${error.stack}`);
     console.error("another line");
