@@ -102,9 +102,9 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const broker = await startTokenBroker(options.config);
   let stacks: Array<ShardReport | undefined>;
   try {
-    const { endpoint, requestTimeoutMs, maxAttempts } = options.config;
+    const { endpoint, requestTimeoutMs, maxAttempts, adopt } = options.config;
     setSettings(ws, cwd, env, {
-      wechat: { endpoint, tokenUrl: broker.url, tokenUrlSecret: broker.secret, requestTimeoutMs, maxAttempts },
+      wechat: { endpoint, tokenUrl: broker.url, tokenUrlSecret: broker.secret, requestTimeoutMs, maxAttempts, adopt },
       program: { specPath: options.specPath, shards },
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");

@@ -64,7 +64,7 @@ export function checkInstalled(dir: string): void {
 
 export interface StackSettings {
   /** The endpoint, token broker and limits the providers use; none when the operation makes no WeChat call. */
-  wechat?: { endpoint: string; tokenUrl: string; tokenUrlSecret: string; requestTimeoutMs: number; maxAttempts: number };
+  wechat?: { endpoint: string; tokenUrl: string; tokenUrlSecret: string; requestTimeoutMs: number; maxAttempts: number; adopt?: boolean };
   /** What the program declares; none for commands that run no program (listing stacks, moving state). */
   program?: { specPath: string; shards: number };
 }
@@ -72,8 +72,8 @@ export interface StackSettings {
 /**
  * The environment of every Pulumi process the runner starts (and so of the programs and providers they start):
  * - The provider reads its settings from WECHAT_* variables (provider/config.ts): the runner's own are blanked (the
- *   provider reads a blank one as unset) so that no credential leaves the runner, and the stacks get the endpoint and
- *   the token broker. The broker's secret travels only here: not on a command line, which other local users can
+ *   provider reads a blank one as unset) so that no credential leaves the runner, and the stacks get the endpoint,
+ *   the token broker, the limits and WECHAT_ADOPT. The broker's secret travels only here: not on a command line, which other local users can
  *   read, and not in the stack config, which Pulumi would keep in the state.
  * - The backend and passphrase are Pulumi's own variables; without them, a file backend in `.pulumi-state/` under the
  *   working folder and an empty passphrase (the stacks hold no secret: the credentials stay in the runner).
@@ -89,6 +89,8 @@ export function stackEnvironment(env: NodeJS.ProcessEnv, cwd: string, settings: 
     result.WECHAT_TOKEN_URL_SECRET = settings.wechat.tokenUrlSecret;
     result.WECHAT_REQUEST_TIMEOUT_MS = String(settings.wechat.requestTimeoutMs);
     result.WECHAT_MAX_ATTEMPTS = String(settings.wechat.maxAttempts);
+    // WECHAT_ADOPT=true, for the one run after an interrupted one (README, Fleets): not a credential, passed on.
+    if (settings.wechat.adopt) result.WECHAT_ADOPT = "true";
   }
   if (settings.program) {
     result[specVariable] = resolve(cwd, settings.program.specPath);

@@ -111,6 +111,11 @@ describe("the stacks' environment", () => {
     expect(given.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER).toBe("true");
   });
 
+  it("passes WECHAT_ADOPT=true on, for the run after an interrupted one", () => {
+    expect(stackEnvironment({ ...runner, WECHAT_ADOPT: "true" }, cwd, { wechat: { ...wechat, adopt: true } }).WECHAT_ADOPT).toBe("true");
+    expect(stackEnvironment({ ...runner, WECHAT_ADOPT: "false" }, cwd, { wechat: { ...wechat, adopt: false } }).WECHAT_ADOPT).toBe("");
+  });
+
   it("gives the program no spec and no WeChat settings for commands that run none", () => {
     const env = stackEnvironment(runner, cwd, {});
     expect(env.PULUMI_WECHAT_FLEET_SPEC).toBeUndefined();
