@@ -1,0 +1,117 @@
+// The generated world of `npm run bench:fleet`: an emulator seed whose `generate` section makes M mini programs and
+// K official accounts authorized by one third-party platform, P approval-free plugins, and the fleet spec that binds
+// every mini program to the P plugins (one plugin set) and links every official account to L mini programs.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const { generatedAccounts } = require("../dist/emulator/index.js");
+
+const appId = (prefix, n) => `wx${prefix}${n.toString(16).padStart(14, "0")}`;
+
+export const component = { appId: appId("d0", 1), secret: "bench-fleet-component-secret", verifyTicket: "ticket@@@bench-fleet" };
+
+/**
+ * @param {{miniPrograms: number, pluginsPer: number, officialAccounts: number, linksPer: number}} size
+ */
+export function generateFleet({ miniPrograms: M, pluginsPer: P, officialAccounts: K, linksPer: L }) {
+  if (L > M) throw new Error(`--links-per ${L} needs at least ${L} mini programs to link to; there are ${M}`);
+  const plugins = Array.from({ length: P }, (_, n) => ({
+    appId: appId("c1", n + 1),
+    secret: `bench-fleet-plugin-secret-${n + 1}`,
+    nickname: `Fleet Plugin ${n + 1}`,
+    requiresApproval: false,
+    versions: [{ version: "1.0.0", quickUpdate: true }],
+  }));
+  const seed = {
+    miniPrograms: [],
+    officialAccounts: [],
+    plugins,
+    component,
+    generate: { miniPrograms: M, officialAccounts: K, pluginLimit: Math.max(5, P), linkLimit: Math.max(13, L) },
+  };
+  const accounts = generatedAccounts(seed);
+  const mps = accounts.miniPrograms.map((mp) => mp.appId);
+  // Official account k links to the L mini programs from k × L on (wrapping): each pair distinct, and with K × L ≤ M
+  // every linked mini program linked once.
+  const linked = new Set();
+  const officialAccounts = accounts.officialAccounts.map((oa, k) => ({
+    appId: oa.appId,
+    links: Array.from({ length: L }, (_, i) => {
+      const miniProgramAppId = mps[(k * L + i) % M];
+      linked.add(miniProgramAppId);
+      return { miniProgramAppId };
+    }),
+  }));
+  const spec = {
+    pluginSets: { standard: plugins.map((p) => ({ pluginAppId: p.appId, version: "1.0.0" })) },
+    miniPrograms: mps.map((id) => ({ appId: id, pluginSets: ["standard"] })),
+    officialAccounts,
+  };
+  return {
+    seed,
+    spec,
+    accounts,
+    counts: {
+      miniPrograms: M,
+      officialAccounts: K,
+      plugins: M * P,
+      links: K * L,
+      resources: M * P + K * L,
+      // Accounts with something to read: every mini program has plugins (P ≥ 1), every official account links (L ≥ 1).
+      accounts: (P > 0 ? M : 0) + (L > 0 ? K : 0),
+      linkedMiniPrograms: linked.size,
+    },
+  };
+}
+
+/**
+ * The fleet of about `resources` resources with the shape of `base` (the same plugins and links per account, the
+ * same ratio of mini programs to official accounts), for the one-stack sizes.
+ */
+export function scaledSize(base, resources) {
+  const total = base.miniPrograms * base.pluginsPer + base.officialAccounts * base.linksPer;
+  const scale = resources / total;
+  const miniPrograms = Math.max(1, Math.round(base.miniPrograms * scale));
+  const officialAccounts = base.officialAccounts === 0 ? 0 : Math.max(1, Math.round(base.officialAccounts * scale));
+  return { ...base, miniPrograms, officialAccounts, linksPer: Math.min(base.linksPer, miniPrograms) };
+}
+
+/**
+ * The fewest WeChat calls of each kind a step can make (keys as bench/calls.mjs's kinds). Reads: one list per account
+ * (M plugin lists, K link lists); tokens: the platform's component token once and each account's token once per run
+ * (the runner's token broker); writes: one per resource created or deleted. A create's lists are counted at their
+ * lower bound, the one list per account that a refresh also makes.
+ */
+export function fleetMinimum(step, counts, changed = { plugins: 0, links: 0 }) {
+  const tokens = { "/cgi-bin/component/api_component_token": 1, "/cgi-bin/component/api_authorizer_token": counts.accounts };
+  const reads = { "/wxa/plugin#list": counts.miniPrograms, "/cgi-bin/wxopen/wxamplinkget": counts.officialAccounts };
+  switch (step) {
+    case "up":
+      return {
+        ...tokens,
+        ...reads,
+        "/wxa/plugin#apply": counts.plugins,
+        "/cgi-bin/wxopen/wxamplink": counts.links,
+      };
+    case "noChange":
+    case "drift":
+    case "oobDrift":
+      return { ...tokens, ...reads };
+    case "oobUp":
+      return {
+        ...tokens,
+        ...reads,
+        "/wxa/plugin#apply": changed.plugins,
+        "/cgi-bin/wxopen/wxamplink": changed.links,
+      };
+    case "destroy":
+      return {
+        ...tokens,
+        "/cgi-bin/wxopen/wxamplinkget": counts.officialAccounts,
+        "/wxa/plugin#unbind": counts.plugins,
+        "/cgi-bin/wxopen/wxampunlink": counts.links,
+      };
+    default:
+      throw new Error(`unknown step ${step}`);
+  }
+}
