@@ -23,7 +23,7 @@ import { component, fleetMinimum, generateFleet, scaledSize } from "./fleet-worl
 
 const require = createRequire(import.meta.url);
 const { startEmulator, EmulatorClient } = require("../dist/emulator/index.js");
-const { defaultConcurrency, defaultShards } = require("../dist/fleet/runner.js");
+const { defaultConcurrency, resourcesPerShard } = require("../dist/fleet/runner.js");
 
 const usage = `Usage: npm run bench:fleet -- [options]
 
@@ -435,7 +435,7 @@ async function main() {
   const singles = [];
   try {
     const world = generateFleet(opts.size);
-    const shards = opts.shards ?? defaultShards(world.spec);
+    const shards = opts.shards ?? Math.max(1, Math.ceil(world.counts.resources / resourcesPerShard));
     say(`fleet: ${world.counts.resources} resources (${opts.size.miniPrograms} mini programs × ${opts.size.pluginsPer} plugins, ${opts.size.officialAccounts} official accounts × ${opts.size.linksPer} links), ${shards} shards, concurrency ${opts.concurrency}`);
     fleet = await runFleet(workspace, opts.size, opts.latency, opts.shards, opts.concurrency);
     for (const resources of opts.singleSizes) {
