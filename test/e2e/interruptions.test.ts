@@ -146,7 +146,7 @@ describe("the emulator restarted (with --state) in the middle of a run", () => {
       const run = project.start(["up", "--yes", "--skip-preview"]);
       await until("half of the applications", async () => ((await wechat.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 10);
       await stop(server);
-      expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 1 });
+      expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 2 });
       server = await startEmulatorCli(port, stateFile);
 
       const result = await run.result;
