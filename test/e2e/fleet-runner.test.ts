@@ -1,14 +1,16 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index";
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
+import { descendants, pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
 import { Emulator, seed } from "../support/emulator";
+import { until } from "./project";
 
 /*
  * The fleet runner as a platform runs it: `npx pulumi-wechat-fleet` in a project that installed pulumi-wechat from its
@@ -82,6 +84,29 @@ async function fleet(...args: string[]): Promise<Run> {
   return run;
 }
 
+/**
+ * `pulumi-wechat-fleet <args>` started in the background; kill() sends SIGKILL to the runner and every process it
+ * started (the Pulumi CLIs, their language hosts and providers, in process groups of their own), collected first, as
+ * a CI runner stops a cancelled job.
+ */
+function startFleet(...args: string[]): { kill: () => Promise<void> } {
+  const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
+  const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env, stdio: "ignore" });
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  return {
+    kill: async () => {
+      for (const pid of [child.pid!, ...descendants(child.pid!)]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+        }
+      }
+      await closed;
+    },
+  };
+}
+
 /** The CLI on the runner's stacks, for looking at them. */
 async function stackCommand(...args: string[]): Promise<string> {
   const result = await pulumi([...args, "--non-interactive"], {
@@ -100,6 +125,26 @@ async function stacks(): Promise<string[]> {
 async function stateOf(stack: string): Promise<string[]> {
   const { deployment } = JSON.parse(await stackCommand("stack", "export", "--stack", stack));
   return (deployment.resources as Array<{ type: string; urn: string }>).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/wechat:")).map((r) => r.urn.split("::").pop()!);
+}
+
+/** The pending operations an interrupted run left in a stack's state. */
+async function pendingOf(stack: string): Promise<unknown[]> {
+  return JSON.parse(await stackCommand("stack", "export", "--stack", stack)).deployment.pending_operations ?? [];
+}
+
+/** Files under a folder, relative to it. */
+function filesUnder(root: string): string[] {
+  return existsSync(root) ? readdirSync(root, { recursive: true, encoding: "utf8" }).filter((entry) => statSync(join(root, entry)).isFile()) : [];
+}
+
+/** WeChat holds each binding and link once. */
+async function expectEachOnce(bindings: number, links: number): Promise<void> {
+  const state = await emulator.state();
+  const keys = state.bindings.map((b) => `${b.appId}/${b.pluginAppId}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(keys).toHaveLength(bindings);
+  expect(new Set(state.links.map((l) => `${l.officialAccountAppId}/${l.miniProgramAppId}`)).size).toBe(links);
+  expect(state.links).toHaveLength(links);
 }
 
 const writes = async () => (await emulator.calls()).calls.filter((call) => /^(apply|unbind|update)$/.test(call.action ?? "") || /\/wxamplink$|\/wxampunlink$/.test(call.path));
@@ -222,6 +267,109 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(merged.stdout).toContain("this report covers parts 1/2, 2/2 of the shards");
   });
 
+  it("killed with SIGKILL in the middle of up: after the README's recovery (cancel and refresh --clear-pending-creates per stack, then up with WECHAT_ADOPT=true) the fleet converges, each binding once", async () => {
+    // 24 plugins unbound outside Pulumi, so that up applies for them again; the first 6 applications act, the rest are
+    // held unanswered, so the run is certain to be in the middle of its creates when it is killed.
+    for (const mp of accounts.miniPrograms) expect((await emulator.wechat("/wxa/plugin", mp.appId, mp.secret, { action: "unbind", plugin_appid: seed.reviews })).errcode).toBe(0);
+    await emulator.clearCalls();
+    await emulator.fault({ path: "/wxa/plugin", action: "apply", delayMs: 0, times: 6 });
+    await emulator.fault({ path: "/wxa/plugin", action: "apply", delayMs: 5_000, dropConnection: "before" });
+    const run = startFleet("up", "--spec", "fleet.yaml");
+    await until("six applications", async () => ((await emulator.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 6);
+    await sleep(500);
+    await run.kill();
+    await emulator.clearFaults();
+    expect((await emulator.state()).bindings).toHaveLength(miniPrograms.length + 6);
+
+    // What the file backend is left with: a lock per stack that was running, and its interrupted creates pending.
+    const backend = join(dir, ".pulumi-state/.pulumi");
+    const locked = filesUnder(join(backend, "locks")).filter((f) => f.endsWith(".json"));
+    expect(locked.length).toBeGreaterThan(0);
+    const names = await stacks();
+    const pending = await Promise.all(names.map((stack) => pendingOf(stack)));
+    expect(pending.flat().length).toBeGreaterThan(0);
+    const blocked = await fleet("up", "--spec", "fleet.yaml");
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain("the stack is currently locked by 1 lock(s)");
+
+    // The recovery, as the README gives it.
+    for (const sidecar of filesUnder(backend).filter((f) => f.endsWith(".attrs") && statSync(join(backend, f)).size === 0)) unlinkSync(join(backend, sidecar));
+    for (const stack of names) {
+      await stackCommand("cancel", "--yes", "--stack", stack);
+      await stackCommand("refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--stack", stack);
+    }
+    expect(filesUnder(join(backend, "locks"))).toEqual([]);
+    for (const stack of names) expect(await pendingOf(stack)).toEqual([]);
+    // The blocked run did the shards it could (the one the killed run had not started); what WeChat still lacks is applied for once.
+    const missing = miniPrograms.length * 2 - (await emulator.state()).bindings.length;
+    await emulator.clearCalls();
+    const saved = env;
+    env = { ...env, WECHAT_ADOPT: "true" };
+    let up: Run;
+    try {
+      up = await fleet("up", "--spec", "fleet.yaml");
+    } finally {
+      env = saved;
+    }
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    // Those whose create finished before the kill are in their stack already; the others are created now.
+    expect(total(up.report!, "created") + total(up.report!, "unchanged")).toBe(resources);
+    expect(total(up.report!, "failed")).toBe(0);
+    for (const stack of up.report!.stacks) expect(readFileSync(join(dir, stack.log!), "utf8")).not.toMatch(/error:|pending operations/);
+    await expectEachOnce(miniPrograms.length * 2, officialAccounts.length * 3);
+    // The applications that acted were adopted, not made twice; the held ones, which did not act, were made once.
+    expect((await emulator.calls()).counts["/wxa/plugin#apply"] ?? 0).toBe(missing);
+    const drift = await fleet("drift", "--spec", "fleet.yaml");
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+    expect(total(drift.report!, "unchanged")).toBe(resources);
+  });
+
+  it("discover writes a spec of what exists, and up on it in new stacks brings the fleet under management with no write call; drift is clean", async () => {
+    // The fleet forgotten by Pulumi (its stacks removed without touching WeChat), as a platform that never used Pulumi.
+    for (const stack of await stacks()) await stackCommand("stack", "rm", "--force", "--yes", "--stack", stack);
+    const before = await emulator.state();
+    await emulator.clearCalls();
+    const found = await fleet("discover", "--out", "discovered.yaml");
+    expect(found.code, found.stderr).toBe(0);
+    seen["discovered.yaml"] = readFileSync(join(dir, "discovered.yaml"), "utf8");
+    expect(found.stdout).toContain(`with ${miniPrograms.length * 2} plugins`);
+    expect(found.stdout).toContain(`with ${officialAccounts.length * 3} links, all adopt: true`);
+
+    const up = await fleet("up", "--spec", "discovered.yaml", "--shards", "4");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(total(up.report!, "created")).toBe(resources);
+    expect((await writes()).map((call) => `${call.path}#${call.action ?? ""}`)).toEqual([]);
+    expect(await emulator.state()).toMatchObject({ bindings: before.bindings, links: before.links });
+
+    const drift = await fleet("drift", "--spec", "discovered.yaml");
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+    expect(driftLines(drift.report!)).toEqual([]);
+    expect(total(drift.report!, "unchanged")).toBe(resources);
+  });
+
+  it("one mini program's daily quota used up (45009) fails its shard only, exit 1 naming the account and the code; up after the quota resets at midnight Beijing time converges", async () => {
+    const victim = accounts.miniPrograms[5];
+    const shard = shardOf(victim.appId, 4);
+    // A limit of 3 calls a day, used up by the account's own calls (another tool of the platform's, say).
+    await emulator.setQuota({ appId: victim.appId, path: "/wxa/plugin", dailyLimit: 3 });
+    for (let i = 0; i < 3; i++) expect((await emulator.wechat("/wxa/plugin", victim.appId, victim.secret, { action: "list" })).errcode).toBe(0);
+    expect((await emulator.wechat("/wxa/plugin", victim.appId, victim.secret, { action: "list" })).errcode).toBe(45009);
+    const up = await fleet("up", "--spec", "discovered.yaml");
+    expect(up.code, up.stdout + up.stderr).toBe(1);
+    expect(up.report!.stacks.map((s) => s.status)).toEqual([0, 1, 2, 3].map((i) => (i === shard ? "failed" : "done")));
+    const failed = up.report!.stacks[shard];
+    expect(failed.error).toContain(`plugin list for mini program ${victim.appId} (plugin ${seed.liveChat}) failed: WeChat error 45009: the account's daily API quota is used up`);
+    expect(up.stdout).toContain("## WeChat fleet `up`: 1 of 4 shards failed");
+    expect(up.stdout).toMatch(new RegExp(`### Failures \\(1\\)\\n\\n- \`wechat-fleet-${shard}\``));
+
+    await emulator.advanceClock(24 * 3600);
+    const rerun = await fleet("up", "--spec", "discovered.yaml");
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+    expect(total(rerun.report!, "unchanged")).toBe(resources);
+    await emulator.setQuota({ appId: victim.appId, path: "/wxa/plugin", dailyLimit: 1000 });
+    await expectEachOnce(miniPrograms.length * 2, officialAccounts.length * 3);
+  });
+
   it("leaves no credential, token or broker secret in any log, report, stack config or state", () => {
     const files = (root: string): string[] =>
       readdirSync(root).flatMap((name) => {
@@ -239,7 +387,7 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
   });
 
   it("destroy deletes every binding and link at WeChat and removes the stacks", async () => {
-    const destroy = await fleet("destroy", "--spec", "fleet.yaml");
+    const destroy = await fleet("destroy", "--spec", "discovered.yaml");
     expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
     expect(total(destroy.report!, "deleted")).toBe(resources);
     expect(await stacks()).toEqual([]);
