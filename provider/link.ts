@@ -57,6 +57,8 @@ export class LinkResource {
   private readonly inState = new Set<string>();
   /** Official accounts whose list a check could not read: later checks skip them, and their creates report why. */
   private readonly unreadable = new Set<string>();
+  /** The items this run's invitations made, by link id: the shared list read before them plus these is a correct view. */
+  private readonly invited = new Map<string, LinkItem>();
   private readonly finder: LinkFinder;
 
   /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
@@ -128,6 +130,8 @@ export class LinkResource {
       const inviteAgain = existing.status === 3;
       this.warn(`${describe(inputs)}: already at WeChat (${statusWords(existing.status)}); adopting it${inviteAgain ? ": withdrawing it and sending a new invitation" : ""}`);
       if (!inviteAgain) return { id: linkId(inputs), outs: outputs(inputs, existing) };
+      this.unlinked.add(linkId(inputs));
+      this.invited.delete(linkId(inputs));
       await this.links.unlink(inputs.officialAccountAppId, inputs.miniProgramAppId);
     }
     let item = await this.invite(inputs);
@@ -135,6 +139,7 @@ export class LinkResource {
       // Once per create, as for plugins: an item still rejected after that goes into the state as it is, and the next
       // `up` replaces it, rather than this create inviting in a loop.
       this.warn(`${describe(inputs)}: an earlier invitation was rejected; sending a new one`);
+      this.invited.delete(linkId(inputs));
       await this.links.unlink(inputs.officialAccountAppId, inputs.miniProgramAppId);
       item = await this.invite(inputs);
     }
@@ -160,10 +165,12 @@ export class LinkResource {
   }
 
   async delete(id: string, props: LinkOutputs): Promise<void> {
-    // Only this link's own unlink changes its item, and it comes after: the list read for the other deletes serves.
-    const item = await this.finder.find(props, { username: props.username, recent: true });
+    // Only this link's own unlink changes its item, and it comes after: the list read for the other deletes serves,
+    // with the item of an invitation this run sent, which that list may predate.
+    const item = this.invited.get(id) ?? (await this.finder.find(props, { username: props.username, recent: true }));
     if (!item) return;
     this.unlinked.add(id);
+    this.invited.delete(id);
     try {
       await this.links.unlink(props.officialAccountAppId, props.miniProgramAppId);
     } catch (error) {
@@ -187,6 +194,8 @@ export class LinkResource {
    * cannot tell, because the mini program's original id is unknown: the invitation's answer says it then.
    */
   private async existing(inputs: LinkInputs): Promise<LinkItem | undefined> {
+    const invited = this.invited.get(linkId(inputs));
+    if (invited) return invited;
     try {
       return await this.finder.find(inputs, { recent: !this.unlinked.has(linkId(inputs)) });
     } catch (error) {
@@ -201,8 +210,10 @@ export class LinkResource {
     return { id: linkId(inputs), outs };
   }
 
-  private invite(inputs: LinkInputs): Promise<LinkItem> {
-    return this.finder.afterInvite(inputs, () => this.sendInvitation(inputs));
+  private async invite(inputs: LinkInputs): Promise<LinkItem> {
+    const item = await this.finder.afterInvite(inputs, () => this.sendInvitation(inputs));
+    this.invited.set(linkId(inputs), item);
+    return item;
   }
 
   /**
@@ -210,15 +221,17 @@ export class LinkResource {
    * (linked) on a later attempt is this invitation's own earlier attempt, whose answer was lost: adopted without being
    * asked, as the link is this stack's. On the first attempt, the link was there before: adopted only if asked.
    */
-  private async sendInvitation(inputs: LinkInputs): Promise<void> {
+  private async sendInvitation(inputs: LinkInputs): Promise<boolean> {
     try {
       await this.links.link(inputs.officialAccountAppId, inputs.miniProgramAppId, inputs.notifyUsers, inputs.showProfile);
+      return true;
     } catch (error) {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
       const what = error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent";
       if (error.attempts > 1) this.warn(`${describe(inputs)}: ${what}, by an attempt whose answer was lost; adopting it`);
       else if (this.adopting(inputs)) this.warn(`${describe(inputs)}: ${what}; adopting it`);
       else throw alreadyExists(error.context, `WeChat refused the invitation with ${error.errcode}: ${what}`);
+      return false;
     }
   }
 

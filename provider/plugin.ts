@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
 import { CallContext, PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
 import { PluginEntry, PluginsApi } from "./client/plugins";
+import { SharedFetch } from "./client/shared-fetch";
 import { TokenStore } from "./client/tokens";
 import { alreadyExists, alreadyExistsWarning } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
@@ -47,6 +48,14 @@ export class PluginResource {
   private readonly inState = new Set<string>();
   /** Mini programs whose list a check could not read: later checks skip them, and their creates report why. */
   private readonly unreadable = new Set<string>();
+  /** The entries this run's applies made, by binding id: the shared list read before them plus these is a correct view. */
+  private readonly appliedEntries = new Map<string, PluginEntry>();
+  /**
+   * Per plugin, the entry its first clean application of this run came out as (status 1 applying, or 2 approved for a
+   * plugin that needs no approval; nickname and headImgUrl are the plugin's): whether an application needs approval is
+   * the plugin's, not the mini program's, so later applications of it take this without listing their mini program.
+   */
+  private readonly applicationOutcomes = new SharedFetch<string, PluginEntry>();
 
   /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
@@ -118,8 +127,12 @@ export class PluginResource {
       if (!this.adopting(inputs)) throw alreadyExists(applyContext(inputs), found(entry.status));
       const applyAgain = entry.status === 3 || entry.status === 4;
       this.warn(`${describe(inputs)}: already at WeChat (${statusWords(entry.status)}); adopting it${applyAgain ? ": unbinding it and applying again" : ""}`);
-      if (applyAgain) await this.plugins.unbind(appId, pluginAppId);
-      else applied = { entry };
+      if (!applyAgain) applied = { entry };
+      else {
+        this.unbound.add(id);
+        this.appliedEntries.delete(id);
+        await this.plugins.unbind(appId, pluginAppId);
+      }
     }
     applied ??= await this.apply(inputs);
     const outs = outputs(inputs, applied.entry, undefined, applied.appliedAt);
@@ -156,6 +169,7 @@ export class PluginResource {
 
   async delete(id: string, props: PluginOutputs): Promise<void> {
     this.unbound.add(id);
+    this.appliedEntries.delete(id);
     try {
       await this.plugins.unbind(props.appId, props.pluginAppId);
     } catch (error) {
@@ -170,9 +184,12 @@ export class PluginResource {
 
   /**
    * The binding's entry before this create writes: from the list as last read in this run, which only a write to this
-   * binding would have made wrong, so that the creates of one mini program share one list read.
+   * binding would have made wrong, so that the creates of one mini program share one list read. This run's own writes
+   * are known here: an apply's entry is taken from `appliedEntries`, and an unbind makes the list be read again.
    */
   private async existing({ appId, pluginAppId }: PluginInputs): Promise<PluginEntry | undefined> {
+    const applied = this.appliedEntries.get(`${appId}/${pluginAppId}`);
+    if (applied) return applied;
     const list = this.unbound.has(`${appId}/${pluginAppId}`) ? this.plugins.listPlugins(appId, pluginAppId) : this.plugins.recentPlugins(appId, pluginAppId);
     return (await list).find((entry) => entry.pluginAppId === pluginAppId);
   }
@@ -192,12 +209,32 @@ export class PluginResource {
       else if (this.adopting(inputs)) [adopted, appliedAt] = ["since the plugin list was read", undefined];
       else throw alreadyExists(applyContext(inputs), found((await this.find(appId, pluginAppId))?.status));
     }
-    const entry = await this.find(appId, pluginAppId);
+    const entry = adopted ? await this.find(appId, pluginAppId) : await this.applicationOutcome(appId, pluginAppId);
     if (!entry) {
       throw new WeChatError("WECHAT_NOT_IN_LIST", applyContext(inputs), "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
     }
     if (adopted) this.warn(`${describe(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}; adopting it`);
+    this.appliedEntries.set(`${appId}/${pluginAppId}`, entry);
     return { entry, appliedAt };
+  }
+
+  /**
+   * The entry a clean application made. The plugin's first application of this run lists its mini program to learn
+   * it; later ones (concurrent ones wait for that first) take the same status, nickname and headImgUrl without a
+   * list. A first listing that finds no entry, or one that is neither applying nor approved, teaches nothing: the
+   * next application lists for itself.
+   */
+  private async applicationOutcome(appId: string, pluginAppId: string): Promise<PluginEntry | undefined> {
+    let own: Promise<PluginEntry | undefined> | undefined;
+    const learned = this.applicationOutcomes.get(pluginAppId, async () => {
+      own = this.find(appId, pluginAppId);
+      const entry = await own;
+      if (!entry || (entry.status !== 1 && entry.status !== 2)) throw new Error("no application outcome to learn");
+      return entry;
+    });
+    if (own) return own;
+    const entry = await learned.catch(() => undefined);
+    return entry ? { ...entry } : this.find(appId, pluginAppId);
   }
 
   /** Sets the declared version when the plugin is approved; otherwise leaves it for a later `up`. */

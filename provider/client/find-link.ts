@@ -44,10 +44,22 @@ export class LinkFinder {
     return item;
   }
 
-  /** Sends the invitation with `invite` (which adopts a link that exists) and returns the link's item afterwards. */
-  async afterInvite(link: LinkRef, invite: () => Promise<void>): Promise<LinkItem> {
-    if (!(await this.username(link))) return this.oneAtATime(link.officialAccountAppId, () => this.inviteAndWatch(link, invite));
-    await invite();
+  /**
+   * Sends the invitation with `invite` (which adopts a link that exists, and says whether WeChat accepted a new
+   * invitation) and returns the link's item afterwards. A new invitation is always at status 12 (waiting for the
+   * official account's admin): when the mini program's original id is known, its item is made without listing the
+   * account again, with the nickname the platform gave when this run asked it (empty otherwise) and released and selected unset until a
+   * read. The list is read when the invitation was adopted (89010/89015), whose status only the list says, and when
+   * the original id is unknown, to see the item that appears.
+   */
+  async afterInvite(link: LinkRef, invite: () => Promise<boolean>): Promise<LinkItem> {
+    const username = await this.username(link);
+    if (!username) return this.oneAtATime(link.officialAccountAppId, () => this.inviteAndWatch(link, invite));
+    if (await invite()) {
+      this.usernames.set(linkId(link), username);
+      const profile = await this.links.knownAuthorizerInfo(link.miniProgramAppId).catch(() => undefined);
+      return { status: 12, username, nickname: profile?.username === username ? profile.nickname : "", released: false, selected: false };
+    }
     const item = await this.find(link);
     if (!item) {
       throw new WeChatError(
@@ -66,7 +78,7 @@ export class LinkFinder {
     );
   }
 
-  private async inviteAndWatch(link: LinkRef, invite: () => Promise<void>): Promise<LinkItem> {
+  private async inviteAndWatch(link: LinkRef, invite: () => Promise<boolean>): Promise<LinkItem> {
     const before = await this.links.listLinks(link.officialAccountAppId, link.miniProgramAppId);
     await invite();
     const after = await this.links.listLinks(link.officialAccountAppId, link.miniProgramAppId);

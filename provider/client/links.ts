@@ -17,7 +17,7 @@ export interface LinkItem {
 /** `POST /cgi-bin/wxopen/wxamplink*`, with the official account's token. */
 export class LinksApi {
   private readonly lists: SharedReads<LinkItem[]>;
-  private readonly usernames = new SharedFetch<string, string | undefined>();
+  private readonly profiles = new SharedFetch<string, { username: string; nickname: string } | undefined>();
 
   constructor(private readonly client: WeChatClient) {
     this.lists = new SharedReads((officialAccountAppId) => this.fetchList(officialAccountAppId));
@@ -58,9 +58,14 @@ export class LinksApi {
    * when no platform is configured. Asked once per mini program per run (again after a failure).
    */
   async authorizerUsername(miniProgramAppId: string): Promise<string | undefined> {
+    return (await this.authorizerInfo(miniProgramAppId))?.username;
+  }
+
+  /** The mini program's original id and nickname from api_get_authorizer_info, as `authorizerUsername`. */
+  async authorizerInfo(miniProgramAppId: string): Promise<{ username: string; nickname: string } | undefined> {
     const component = this.client.config.component;
     if (!component) return undefined;
-    return this.usernames.get(miniProgramAppId, async () => {
+    return this.profiles.get(miniProgramAppId, async () => {
       const context: CallContext = { call: "api_get_authorizer_info", account: `third-party platform ${component.appId}`, subject: `mini program ${miniProgramAppId}` };
       const body = await this.client.callAsComponent(
         "/cgi-bin/component/api_get_authorizer_info",
@@ -68,8 +73,13 @@ export class LinksApi {
         context,
       );
       const info = isRecord(body.authorizer_info) ? body.authorizer_info : {};
-      return typeof info.user_name === "string" && info.user_name !== "" ? info.user_name : undefined;
+      return typeof info.user_name === "string" && info.user_name !== "" ? { username: info.user_name, nickname: text(info.nick_name) } : undefined;
     });
+  }
+
+  /** What `authorizerInfo` already asked in this run, without asking. */
+  knownAuthorizerInfo(miniProgramAppId: string): Promise<{ username: string; nickname: string } | undefined> {
+    return this.profiles.peek(miniProgramAppId) ?? Promise.resolve(undefined);
   }
 
   private async fetchList(officialAccountAppId: string): Promise<LinkItem[]> {

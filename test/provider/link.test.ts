@@ -75,6 +75,26 @@ describe("OfficialAccountLink lifecycle against the emulator", () => {
     expect(read.inputs).toEqual({ officialAccountAppId: oa, miniProgramAppId: seed.coffee, notifyUsers: true, showProfile: false });
   });
 
+  it("inviting 3 mini programs from one official account makes 3 wxamplink and one wxamplinkget, shared with the checks, when the original ids are known", async () => {
+    const { link } = providersFor(emulator.url);
+    const declared = [seed.coffee, seed.bakery, seed.books].map((mp) => ({ officialAccountAppId: oa, miniProgramAppId: mp, notifyUsers: false, showProfile: false }));
+    for (const inputs of declared) expect(await link.existingWarning({}, inputs)).toBeUndefined();
+    const created = await Promise.all(declared.map((inputs) => link.create(inputs)));
+    expect(created.map((c) => c.outs)).toEqual([
+      expect.objectContaining({ statusCode: 12, username: "gh_c0ffee000001", nickname: "Harbour Coffee" }),
+      expect.objectContaining({ statusCode: 12, username: "gh_b4ce00000002", nickname: "Corner Bakery" }),
+      expect.objectContaining({ statusCode: 12, username: "gh_b00c00000003", nickname: "Riverside Books" }),
+    ]);
+    const { counts } = await emulator.calls();
+    expect([counts["/cgi-bin/wxopen/wxamplink"], counts["/cgi-bin/wxopen/wxamplinkget"], counts["/cgi-bin/component/api_get_authorizer_info"]]).toEqual([3, 1, 3]);
+    // A second resource of a link this run made fails before any write.
+    await emulator.clearCalls();
+    expect((await failure(link.create(declared[0]))).code).toBe("WECHAT_ALREADY_EXISTS");
+    expect((await emulator.calls()).calls).toEqual([]);
+    // A read sees what the create recorded.
+    expect((await link.read(created[1].id, created[1].outs)).props).toMatchObject({ statusCode: 12, username: "gh_b4ce00000002", nickname: "Corner Bakery" });
+  });
+
   it("without a third-party platform, takes the username from the item that appears, one create at a time", async () => {
     const { link } = providersFor(emulator.url, "appSecrets");
     const created = await Promise.all(
@@ -269,7 +289,7 @@ describe("OfficialAccountLink against answers the emulator never gives", () => {
   const listed = (status: number) => ({ errcode: 0, errmsg: "ok", wxopens: { items: [{ status, username: "gh_c0ffee000001", nickname: "Harbour Coffee", released: 1, selected: 0 }] } });
   const ok = { errcode: 0, errmsg: "ok" };
 
-  it("sends a new invitation over a rejected one once per create, and records the rejection it still sees", async () => {
+  it("sends a new invitation over a rejected one once per create, recording the new invitation without listing again", async () => {
     // The list shows the mini program, rejected, from the first invitation on, whatever follows.
     let invited = false;
     const wechat = await startFakeWeChat((path) => {
@@ -280,21 +300,39 @@ describe("OfficialAccountLink against answers the emulator never gives", () => {
     try {
       const { link, warnings } = providersFor(wechat.url, "appSecrets");
       const { outs } = await link.create(inputs);
-      expect(outs).toMatchObject({ status: "rejected", statusCode: 3, username: "gh_c0ffee000001" });
+      // WeChat puts a new invitation at 12: once the first showed the username, the second's item needs no list.
+      expect(outs).toMatchObject({ status: "pendingOfficialAccountAdmin", statusCode: 12, username: "gh_c0ffee000001" });
       // The username found by the first invitation serves the second, and is not taken for a declared one.
       expect(outs.miniProgramUsername).toBeUndefined();
       expect(wechat.calls.filter((path) => path === "/cgi-bin/wxopen/wxamplink")).toHaveLength(2);
       expect(wechat.calls.filter((path) => path === "/cgi-bin/wxopen/wxampunlink")).toHaveLength(1);
-      expect(warnings).toEqual([`link from official account ${oa} to mini program ${seed.coffee}: an earlier invitation was rejected; sending a new one`]);
+      expect(warnings).toEqual([
+        `link from official account ${oa} to mini program ${seed.coffee}: an earlier invitation was rejected; sending a new one`,
+        `link from official account ${oa} to mini program ${seed.coffee}: invitation sent; waiting for the official account's admin to confirm it`,
+      ]);
     } finally {
       await wechat.close();
     }
   });
 
-  it("fails with WECHAT_NOT_IN_LIST, not as a bad answer, when WeChat accepts the invitation but does not list it", async () => {
+  it("records an accepted invitation at status 12 without listing again when the original id is known: the list is read once, before", async () => {
     const wechat = await startFakeWeChat((path) => (path === "/cgi-bin/wxopen/wxamplinkget" ? { ...ok, wxopens: { items: [] } } : ok));
     try {
-      const error = await failure(providersFor(wechat.url, "appSecrets").link.create({ ...inputs, miniProgramUsername: "gh_c0ffee000001" }));
+      const { outs } = await providersFor(wechat.url, "appSecrets").link.create({ ...inputs, miniProgramUsername: "gh_c0ffee000001" });
+      expect(outs).toMatchObject({ status: "pendingOfficialAccountAdmin", statusCode: 12, username: "gh_c0ffee000001", miniProgramUsername: "gh_c0ffee000001" });
+      expect(wechat.calls.filter((path) => path === "/cgi-bin/wxopen/wxamplinkget")).toHaveLength(1);
+      expect(wechat.calls.filter((path) => path === "/cgi-bin/wxopen/wxamplink")).toHaveLength(1);
+    } finally {
+      await wechat.close();
+    }
+  });
+
+  it("fails with WECHAT_NOT_IN_LIST, not as a bad answer, when WeChat says the link exists (89010, adopted) but does not list it", async () => {
+    const wechat = await startFakeWeChat((path) =>
+      path === "/cgi-bin/wxopen/wxamplinkget" ? { ...ok, wxopens: { items: [] } } : path === "/cgi-bin/wxopen/wxamplink" ? { errcode: 89010, errmsg: "sent" } : ok,
+    );
+    try {
+      const error = await failure(providersFor(wechat.url, "appSecrets").link.create({ ...inputs, miniProgramUsername: "gh_c0ffee000001", adopt: true }));
       expect(error.code).toBe("WECHAT_NOT_IN_LIST");
       expect(error.message).toBe(
         `link (wxamplink) for official account ${oa} (link to mini program ${seed.coffee}) failed: the mini program is not in the official account's link list. What to do: check miniProgramUsername, then run \`pulumi up --refresh\``,

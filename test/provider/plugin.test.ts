@@ -150,6 +150,53 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     expect(outs.appliedAt).toBe(new Date(Date.parse(outs.appliedAt!)).toISOString());
   });
 
+  it("applying for one plugin on 5 mini programs makes 5 applies and 5 + 1 list reads, as the plugin's first application teaches whether it needs approval", async () => {
+    const fifth = { appId: "wxc0ffee00000000f5", secret: "mp-secret-fifth", username: "gh_f1f7f1f7f1f5", nickname: "Fifth Shop" };
+    const fleet = await Emulator.start({ seed: { ...defaultSeed, miniPrograms: [...defaultSeed.miniPrograms, fifth] } });
+    try {
+      const appSecrets = { ...seed.appSecrets, [fifth.appId]: fifth.secret };
+      const { plugin } = providersFor(fleet.url, "appSecrets", { "wechat:appSecrets": JSON.stringify(appSecrets) });
+      const miniPrograms = [...defaultSeed.miniPrograms, fifth].map((mp) => mp.appId);
+      // Live Chat needs no approval: created concurrently, after the checks the engine runs first.
+      for (const appId of miniPrograms) expect(await plugin.existingWarning({}, { appId, pluginAppId: seed.liveChat })).toBeUndefined();
+      const approved = await Promise.all(miniPrograms.map((appId) => plugin.create({ appId, pluginAppId: seed.liveChat })));
+      expect(approved.map((c) => c.outs)).toEqual(miniPrograms.map(() => expect.objectContaining({ status: "approved", statusCode: 2, nickname: "Live Chat" })));
+      let counts = (await fleet.calls()).counts;
+      expect([counts["/wxa/plugin#apply"], counts["/wxa/plugin#list"]]).toEqual([5, 5 + 1]);
+      // Store Locator needs approval: created one after another, each after writes to its mini program.
+      for (const appId of miniPrograms) {
+        const { outs } = await plugin.create({ appId, pluginAppId: seed.storeLocator });
+        expect(outs).toMatchObject({ status: "applying", statusCode: 1, nickname: "Store Locator" });
+      }
+      counts = (await fleet.calls()).counts;
+      expect([counts["/wxa/plugin#apply"], counts["/wxa/plugin#list"]]).toEqual([10, 5 + 2]);
+      const live = (await fleet.state()).bindings as Array<{ appId: string; pluginAppId: string; status: number }>;
+      expect(live.filter((b) => b.pluginAppId === seed.liveChat).map((b) => b.status)).toEqual([2, 2, 2, 2, 2]);
+      expect(live.filter((b) => b.pluginAppId === seed.storeLocator).map((b) => b.status)).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it("creates of 3 plugins on one mini program make one list read before they apply, shared with their checks", async () => {
+    const { plugin } = providersFor(emulator.url);
+    const pluginAppIds = [seed.liveChat, seed.storeLocator, seed.reviews];
+    for (const pluginAppId of pluginAppIds) expect(await plugin.existingWarning({}, { appId: seed.coffee, pluginAppId })).toBeUndefined();
+    await Promise.all(pluginAppIds.map((pluginAppId) => plugin.create({ appId: seed.coffee, pluginAppId })));
+    const { calls } = await emulator.calls();
+    const actions = calls.filter((c) => c.path === "/wxa/plugin").map((c) => c.action);
+    expect(actions.slice(0, actions.indexOf("apply"))).toEqual(["list"]);
+    expect(actions.filter((a) => a === "apply")).toHaveLength(3);
+  });
+
+  it("a second resource of a binding this run applied for fails before any write, though the list was read before the apply", async () => {
+    const { plugin } = providersFor(emulator.url);
+    await plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews });
+    await emulator.clearCalls();
+    expect((await failure(plugin.create({ appId: seed.coffee, pluginAppId: seed.reviews }))).code).toBe("WECHAT_ALREADY_EXISTS");
+    expect((await emulator.calls()).calls).toEqual([]);
+  });
+
   it.each([
     ["waiting for the plugin developer", seed.storeLocator, undefined],
     ["approved", seed.reviews, undefined],
