@@ -70,7 +70,7 @@ async function main() {
     step("Status");
     await showStatus();
 
-    step(`Drift check (pulumi preview --refresh --expect-no-changes): does WeChat match stack ${stack.stack}?`);
+    step(`Drift check (pulumi-wechat-drift: pulumi preview --refresh --run-program): does WeChat match stack ${stack.stack}?`);
     const drift = await checkDrift({ stack: stack.stack, cwd: repoRoot, env: stack.env });
     console.log(`  ${drift.output.replace(/\n/g, "\n  ")}`);
     if (drift.code !== 0) process.exitCode = 1;
