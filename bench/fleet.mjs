@@ -15,8 +15,8 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { createWorkspace, descendants, ensurePulumi, installedPulumiVersion, pulumiCliVersion, pulumiEnv } from "../scripts/pulumi-project.mjs";
+import { benchArgs, whole } from "./args.mjs";
 import { callKinds, summarizeCalls } from "./calls.mjs";
 import { quadraticFit, evaluate, renderChart } from "./fleet-chart.mjs";
 import { component, fleetMinimum, generateFleet, scaledSize } from "./fleet-world.mjs";
@@ -53,31 +53,19 @@ const fleetSteps = [
 const singleSteps = fleetSteps.filter((step) => ["up", "noChange", "drift", "destroy"].includes(step.key));
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      "mini-programs": { type: "string", default: "2000" },
-      "plugins-per": { type: "string", default: "3" },
-      "official-accounts": { type: "string", default: "200" },
-      "links-per": { type: "string", default: "5" },
-      latency: { type: "string", default: "50" },
-      shards: { type: "string" },
-      concurrency: { type: "string" },
-      "single-sizes": { type: "string" },
-      quick: { type: "boolean", default: false },
-      chart: { type: "string" },
-      keep: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+  const values = benchArgs(usage, {
+    "mini-programs": { type: "string", default: "2000" },
+    "plugins-per": { type: "string", default: "3" },
+    "official-accounts": { type: "string", default: "200" },
+    "links-per": { type: "string", default: "5" },
+    latency: { type: "string", default: "50" },
+    shards: { type: "string" },
+    concurrency: { type: "string" },
+    "single-sizes": { type: "string" },
+    quick: { type: "boolean", default: false },
+    chart: { type: "string" },
+    keep: { type: "boolean", default: false },
   });
-  if (values.help) {
-    process.stdout.write(usage);
-    process.exit(0);
-  }
-  const whole = (name, value, min) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${value}`);
-    return n;
-  };
   const size = values.quick
     ? { miniPrograms: 40, pluginsPer: 3, officialAccounts: 4, linksPer: 3 }
     : {

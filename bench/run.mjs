@@ -10,12 +10,12 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { createWorkspace, ensurePulumi, installedPulumiVersion, pulumiCliVersion, repoRoot } from "../scripts/pulumi-project.mjs";
 import { minimumCalls, summarizeCalls } from "./calls.mjs";
 import { startConnectionCounter } from "./connections.mjs";
 import { Project } from "./projects.mjs";
 import { growthTable, legend, sizeTable } from "./table.mjs";
+import { benchArgs, whole } from "./args.mjs";
 import { generateWorld } from "./world.mjs";
 
 const require = createRequire(import.meta.url);
@@ -48,33 +48,21 @@ const steps = [
 ];
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      plugins: { type: "string", default: "200" },
-      "mini-programs": { type: "string", default: "20" },
-      links: { type: "string", default: "20" },
-      "official-accounts": { type: "string", default: "4" },
-      latency: { type: "string", default: "50" },
-      sizes: { type: "string" },
-      parallel: { type: "string" },
-      repeat: { type: "string", default: "3" },
-      order: { type: "string", default: "grouped" },
-      usernames: { type: "boolean", default: false },
-      "skip-checkpoints": { type: "boolean", default: false },
-      quick: { type: "boolean", default: false },
-      keep: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+  const values = benchArgs(usage, {
+    plugins: { type: "string", default: "200" },
+    "mini-programs": { type: "string", default: "20" },
+    links: { type: "string", default: "20" },
+    "official-accounts": { type: "string", default: "4" },
+    latency: { type: "string", default: "50" },
+    sizes: { type: "string" },
+    parallel: { type: "string" },
+    repeat: { type: "string", default: "3" },
+    order: { type: "string", default: "grouped" },
+    usernames: { type: "boolean", default: false },
+    "skip-checkpoints": { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
   });
-  if (values.help) {
-    process.stdout.write(usage);
-    process.exit(0);
-  }
-  const whole = (name, value, min) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${value}`);
-    return n;
-  };
   const base = values.quick
     ? { plugins: 20, miniPrograms: 4, links: 4, officialAccounts: 2 }
     : {
