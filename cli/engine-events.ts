@@ -11,7 +11,6 @@ export interface EngineEvent {
   resOutputsEvent?: { metadata: StepMetadata };
   resOpFailedEvent?: { metadata: StepMetadata };
   diagnosticEvent?: { urn?: string; message?: string; severity?: string };
-  summaryEvent?: { resourceChanges?: Record<string, number>; result?: string };
 }
 
 interface StepState {
@@ -47,17 +46,15 @@ export interface ResourceOutcome {
   failed: boolean;
 }
 
-/** Collects engine events into one outcome per resource, the errors reported and the engine's change counts. */
+/** Collects engine events into one outcome per resource and the errors reported. */
 export class EngineEvents {
   private readonly outcomes = new Map<string, ResourceOutcome>();
   private readonly refreshed = new Map<string, Record<string, unknown>>();
   readonly errors: string[] = [];
-  changes: Record<string, number> = {};
 
   add(event: EngineEvent): void {
     const diagnostic = event.diagnosticEvent;
     if (diagnostic?.severity === "error" && diagnostic.message) this.errors.push(diagnostic.message.trim());
-    if (event.summaryEvent) this.changes = event.summaryEvent.resourceChanges ?? {};
     const failed = event.resOpFailedEvent?.metadata;
     if (failed) {
       const outcome = this.outcomes.get(failed.urn);

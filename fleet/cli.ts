@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { defaultParallel } from "../cli/drift";
 import { type ProviderConfig, isAppId, loadConfig } from "../provider/config";
 import { discover } from "./discover";
-import { type FleetReport, type Operation, exitCode, exitCodes, mergeReports, operations, parseReport, renderMarkdown } from "./report";
+import { exitCodes } from "../cli/drift";
+import { type FleetReport, type Operation, exitCode, mergeReports, operations, parseReport, renderMarkdown } from "./report";
 import { type ReshardResult, reshard } from "./reshard";
 import { type Part, defaultConcurrency, resourcesPerShard, runFleet } from "./runner";
 import { loadFleetSpec, serializeFleetSpec } from "./spec";
@@ -238,7 +239,7 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if ("help" in parsed) {
     process.stdout.write(`${usage}\n`);
-    return exitCodes.done;
+    return exitCodes.clean;
   }
   if ("error" in parsed) {
     process.stderr.write(`pulumi-wechat-fleet: ${parsed.error} (see pulumi-wechat-fleet --help)\n`);
@@ -257,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
       loadFleetSpec(command.spec);
       const result = await reshard({ ...command, cwd, env: process.env });
       process.stdout.write(renderReshard(result, command.from, command.to));
-      return exitCodes.done;
+      return exitCodes.clean;
     }
     case "report": {
       const reports = command.merge.map((file) => ({ file, report: parseReport(readFileSync(file, "utf8"), file) }));
@@ -272,7 +273,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         `wrote ${command.out}: ${count(spec.miniPrograms.length, "mini program")} with ${count(plugins, "plugin")}, ${count(spec.officialAccounts.length, "official account")} with ${count(links, "link")}, all adopt: true\n`,
       );
-      return exitCodes.done;
+      return exitCodes.clean;
     }
   }
 }

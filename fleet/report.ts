@@ -1,3 +1,4 @@
+import { exitCodes } from "../cli/drift";
 import type { ResourceOutcome } from "../cli/engine-events";
 
 /**
@@ -55,7 +56,6 @@ export interface FleetReport {
   stacks: ShardReport[];
 }
 
-export const exitCodes = { done: 0, failed: 1, drift: 2 } as const;
 
 export function emptyCounts(): Counts {
   return { created: 0, updated: 0, replaced: 0, deleted: 0, unchanged: 0, failed: 0 };
@@ -87,7 +87,7 @@ export function changed(counts: Counts): number {
 export function exitCode(report: FleetReport): number {
   if (report.stacks.some((s) => s.status !== "done")) return exitCodes.failed;
   if (report.operation === "drift" && report.stacks.some((s) => s.drift.length > 0)) return exitCodes.drift;
-  return exitCodes.done;
+  return exitCodes.clean;
 }
 
 /** Joins the reports of `--only` runs (same operation, fleet and prefix; each stack in one report only). */

@@ -183,8 +183,9 @@ class ShardRun {
       log.write(`\n${error}\n`);
     }
     await new Promise((resolve) => log.end(resolve));
-    const counts = countOutcomes(events.resources());
-    const { drift, waiting } = operation === "drift" ? driftReport(events.resources()) : { drift: [], waiting: [] };
+    const outcomes = events.resources();
+    const counts = countOutcomes(outcomes);
+    const { drift, waiting } = operation === "drift" ? driftReport(outcomes) : { drift: [], waiting: [] };
     const seconds = (Date.now() - started) / 1000;
     this.progress.finish(stack, { failed: error !== undefined, changed: changed(counts), seconds });
     return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, error, seconds, log: relative(cwd, logPath) };

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
 import { CallContext, PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
-import { PluginEntry, PluginsApi } from "./client/plugins";
+import { PluginEntry, PluginsApi, pluginId } from "./client/plugins";
 import { SharedFetch } from "./client/shared-fetch";
 import { TokenStore } from "./client/tokens";
 import { alreadyExists, alreadyExistsWarning } from "./adoption";
@@ -89,9 +89,9 @@ export class PluginResource {
    * create then uses; its failures are left for the create to report, and not asked again by the checks.
    */
   async existingWarning(olds: Partial<PluginInputs>, news: PluginInputs): Promise<string | undefined> {
-    if (olds.appId && olds.pluginAppId) this.inState.add(`${olds.appId}/${olds.pluginAppId}`);
+    if (olds.appId && olds.pluginAppId) this.inState.add(pluginId({ appId: olds.appId, pluginAppId: olds.pluginAppId }));
     if (this.adopting(news) || [news.appId, news.pluginAppId, news.adopt].some(isUnknown)) return undefined;
-    if (this.inState.has(`${news.appId}/${news.pluginAppId}`) || this.unreadable.has(news.appId)) return undefined;
+    if (this.inState.has(pluginId(news)) || this.unreadable.has(news.appId)) return undefined;
     const entry = await this.existing(news).catch(() => void this.unreadable.add(news.appId));
     return entry && alreadyExistsWarning(describe(news), found(entry.status));
   }
@@ -120,7 +120,7 @@ export class PluginResource {
    */
   async create(inputs: PluginInputs): Promise<Required<pulumi.dynamic.CreateResult<PluginOutputs>>> {
     const { appId, pluginAppId } = inputs;
-    const id = `${appId}/${pluginAppId}`;
+    const id = pluginId(inputs);
     const entry = await this.existing(inputs);
     let applied: { entry: PluginEntry; appliedAt?: string } | undefined;
     if (entry) {
@@ -188,9 +188,9 @@ export class PluginResource {
    * are known here: an apply's entry is taken from `appliedEntries`, and an unbind makes the list be read again.
    */
   private async existing({ appId, pluginAppId }: PluginInputs): Promise<PluginEntry | undefined> {
-    const applied = this.appliedEntries.get(`${appId}/${pluginAppId}`);
+    const applied = this.appliedEntries.get(pluginId({ appId, pluginAppId }));
     if (applied) return applied;
-    const list = this.unbound.has(`${appId}/${pluginAppId}`) ? this.plugins.listPlugins(appId, pluginAppId) : this.plugins.recentPlugins(appId, pluginAppId);
+    const list = this.unbound.has(pluginId({ appId, pluginAppId })) ? this.plugins.listPlugins(appId, pluginAppId) : this.plugins.recentPlugins(appId, pluginAppId);
     return (await list).find((entry) => entry.pluginAppId === pluginAppId);
   }
 
@@ -214,7 +214,7 @@ export class PluginResource {
       throw new WeChatError("WECHAT_NOT_IN_LIST", applyContext(inputs), "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
     }
     if (adopted) this.warn(`${describe(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}; adopting it`);
-    this.appliedEntries.set(`${appId}/${pluginAppId}`, entry);
+    this.appliedEntries.set(pluginId({ appId, pluginAppId }), entry);
     return { entry, appliedAt };
   }
 

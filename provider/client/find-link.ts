@@ -74,7 +74,7 @@ export class LinkFinder {
   private async username(link: LinkRef, recorded?: string): Promise<string | undefined> {
     return (
       link.miniProgramUsername ??
-      (recorded || this.usernames.get(linkId(link)) || (await this.links.authorizerUsername(link.miniProgramAppId)))
+      (recorded || this.usernames.get(linkId(link)) || (await this.links.authorizerInfo(link.miniProgramAppId))?.username)
     );
   }
 

@@ -54,14 +54,9 @@ export class LinksApi {
   }
 
   /**
-   * The mini program's original id (gh_…), from the third-party platform's api_get_authorizer_info; undefined
-   * when no platform is configured. Asked once per mini program per run (again after a failure).
+   * The mini program's original id (gh_…) and nickname, from the third-party platform's api_get_authorizer_info;
+   * undefined when no platform is configured. Asked once per mini program per run (again after a failure).
    */
-  async authorizerUsername(miniProgramAppId: string): Promise<string | undefined> {
-    return (await this.authorizerInfo(miniProgramAppId))?.username;
-  }
-
-  /** The mini program's original id and nickname from api_get_authorizer_info, as `authorizerUsername`. */
   async authorizerInfo(miniProgramAppId: string): Promise<{ username: string; nickname: string } | undefined> {
     const component = this.client.config.component;
     if (!component) return undefined;
@@ -107,7 +102,7 @@ export function linkContext(call: string, officialAccountAppId: string, miniProg
 }
 
 /** How messages name a link beside its official account. */
-export function linkSubject(miniProgramAppId: string): string {
+function linkSubject(miniProgramAppId: string): string {
   return `link to mini program ${miniProgramAppId}`;
 }
 
