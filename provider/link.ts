@@ -4,7 +4,7 @@ import { PartialCreateError, WeChatError, isWeChatError } from "./client/errors"
 import { LinkFinder } from "./client/find-link";
 import { LinkItem, LinksApi, linkContext, linkId } from "./client/links";
 import { TokenStore } from "./client/tokens";
-import { alreadyExists, alreadyExistsWarning } from "./adoption";
+import { Adoptable, Adoption } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /**
@@ -53,22 +53,20 @@ export class LinkResource {
   private readonly unlinksAwaitingAdmin = new Set<string>();
   /** Links this run unlinked or asked to unlink: their items in a list read earlier in the run are out of date. */
   private readonly unlinked = new Set<string>();
-  /** Links this stack's state holds, as this run's checks saw them (`existingWarning`). */
-  private readonly inState = new Set<string>();
-  /** Official accounts whose list a check could not read: later checks skip them, and their creates report why. */
-  private readonly unreadable = new Set<string>();
   /** The items this run's invitations made, by link id: the shared list read before them plus these is a correct view. */
   private readonly invited = new Map<string, LinkItem>();
   private readonly finder: LinkFinder;
+  private readonly adoption: Adoption<LinkInputs>;
 
   /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
     private readonly links: LinksApi,
     private readonly tokens: TokenStore,
     private readonly warn: (message: string) => void,
-    private readonly adoptAll = false,
+    adoptAll = false,
   ) {
     this.finder = new LinkFinder(links);
+    this.adoption = new Adoption(adoptable, adoptAll, warn);
   }
 
   check(news: object): pulumi.dynamic.CheckResult<LinkInputs> {
@@ -82,20 +80,9 @@ export class LinkResource {
     return { inputs: { notifyUsers: false, showProfile: false, ...pick(news, fields) } as LinkInputs, failures };
   }
 
-  /**
-   * For `check`, so that `pulumi preview` shows before `up` what a create would meet: a warning when the link a create
-   * would make exists at WeChat and adoption is off. `olds` are the inputs in the state, empty for a new resource; the
-   * engine checks a replacement a second time without them, so a link any check of this run saw in the state is this
-   * stack's own (a replacement of the same link unlinks it first). The list read is the one the create then uses; its
-   * failures are left for the create to report, and not asked again by the checks.
-   */
-  async existingWarning(olds: Partial<LinkInputs>, news: LinkInputs): Promise<string | undefined> {
-    const { officialAccountAppId, miniProgramAppId } = olds;
-    if (officialAccountAppId && miniProgramAppId) this.inState.add(linkId({ officialAccountAppId, miniProgramAppId }));
-    if (this.adopting(news) || [news.officialAccountAppId, news.miniProgramAppId, news.miniProgramUsername, news.adopt].some(isUnknown)) return undefined;
-    if (this.inState.has(linkId(news)) || this.unreadable.has(news.officialAccountAppId)) return undefined;
-    const item = await this.existing(news).catch(() => void this.unreadable.add(news.officialAccountAppId));
-    return item && alreadyExistsWarning(describe(news), found(item.status));
+  /** For `check`: a warning when the link a create would make exists at WeChat and adoption is off (`Adoption.warning`). */
+  existingWarning(olds: Partial<LinkInputs>, news: LinkInputs): Promise<string | undefined> {
+    return this.adoption.warning(olds, news, () => this.existing(news));
   }
 
   /** What `up` changes, and why, from the state and the program alone. */
@@ -126,9 +113,8 @@ export class LinkResource {
     const existing = await this.existing(inputs);
     if (existing) {
       if (this.unlinksAwaitingAdmin.has(linkId(inputs))) throw this.relinkAwaitingAdmin(inputs, existing);
-      if (!this.adopting(inputs)) throw alreadyExists(linkContext("link (wxamplink)", inputs.officialAccountAppId, inputs.miniProgramAppId), found(existing.status));
       const inviteAgain = existing.status === 3;
-      this.warn(`${describe(inputs)}: already at WeChat (${statusWords(existing.status)}); adopting it${inviteAgain ? ": withdrawing it and sending a new invitation" : ""}`);
+      this.adoption.take(inputs, existing.status, inviteAgain ? "withdrawing it and sending a new invitation" : undefined);
       if (!inviteAgain) return { id: linkId(inputs), outs: outputs(inputs, existing) };
       this.unlinked.add(linkId(inputs));
       this.invited.delete(linkId(inputs));
@@ -184,10 +170,6 @@ export class LinkResource {
     }
   }
 
-  private adopting(inputs: LinkInputs): boolean {
-    return inputs.adopt === true || this.adoptAll;
-  }
-
   /**
    * The link's item before this create writes, from the list as last read in this run (only a write to this link would
    * have made it wrong), so that the creates of one official account share one list read. Undefined also when the list
@@ -218,8 +200,7 @@ export class LinkResource {
 
   /**
    * Invites the mini program, where the list showed no link or could not tell. 89010 (invitation sent) or 89015
-   * (linked) on a later attempt is this invitation's own earlier attempt, whose answer was lost: adopted without being
-   * asked, as the link is this stack's. On the first attempt, the link was there before: adopted only if asked.
+   * (linked) is adopted or refused as `Adoption.refused` decides.
    */
   private async sendInvitation(inputs: LinkInputs): Promise<boolean> {
     try {
@@ -228,9 +209,8 @@ export class LinkResource {
     } catch (error) {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
       const what = error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent";
-      if (error.attempts > 1) this.warn(`${describe(inputs)}: ${what}, by an attempt whose answer was lost; adopting it`);
-      else if (this.adopting(inputs)) this.warn(`${describe(inputs)}: ${what}; adopting it`);
-      else throw alreadyExists(error.context, `WeChat refused the invitation with ${error.errcode}: ${what}`);
+      const how = await this.adoption.refused(error, inputs, () => `WeChat refused the invitation with ${error.errcode}: ${what}`);
+      this.warn(`${describe(inputs)}: ${what}${how === "answer lost" ? ", by an attempt whose answer was lost" : ""}; adopting it`);
       return false;
     }
   }
@@ -254,6 +234,16 @@ export class LinkResource {
     if (outs.status === "pendingMiniProgramAdmin") this.warn(`${describe(outs)}: waiting for the mini program's admin to accept the invitation`);
   }
 }
+
+const adoptable: Adoptable<LinkInputs> = {
+  id: ({ officialAccountAppId, miniProgramAppId }) => (officialAccountAppId && miniProgramAppId ? linkId({ officialAccountAppId, miniProgramAppId }) : undefined),
+  account: (link) => link.officialAccountAppId,
+  keys: ["officialAccountAppId", "miniProgramAppId", "miniProgramUsername"],
+  context: (link) => linkContext("link (wxamplink)", link.officialAccountAppId, link.miniProgramAppId),
+  describe,
+  statusWords,
+  found,
+};
 
 function outputs(inputs: LinkInputs, item: LinkItem): LinkOutputs {
   return {

@@ -4,7 +4,7 @@ import { CallContext, PartialCreateError, WeChatError, isWeChatError } from "./c
 import { PluginEntry, PluginsApi, pluginId } from "./client/plugins";
 import { SharedFetch } from "./client/shared-fetch";
 import { TokenStore } from "./client/tokens";
-import { alreadyExists, alreadyExistsWarning } from "./adoption";
+import { Adoptable, Adoption } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /** MiniProgramPlugin: a plugin a mini program uses. create = apply, update = quick update, delete = unbind, read = list. */
@@ -44,10 +44,6 @@ const statuses: Record<number, PluginStatus> = { 1: "applying", 2: "approved", 3
 export class PluginResource {
   /** Bindings this run unbound: their entries in a list read earlier in the run are gone. */
   private readonly unbound = new Set<string>();
-  /** Bindings this stack's state holds, as this run's checks saw them (`existingWarning`). */
-  private readonly inState = new Set<string>();
-  /** Mini programs whose list a check could not read: later checks skip them, and their creates report why. */
-  private readonly unreadable = new Set<string>();
   /** The entries this run's applies made, by binding id: the shared list read before them plus these is a correct view. */
   private readonly appliedEntries = new Map<string, PluginEntry>();
   /**
@@ -56,14 +52,17 @@ export class PluginResource {
    * the plugin's, not the mini program's, so later applications of it take this without listing their mini program.
    */
   private readonly applicationOutcomes = new SharedFetch<string, PluginEntry>();
+  private readonly adoption: Adoption<PluginInputs>;
 
   /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
     private readonly plugins: PluginsApi,
     private readonly tokens: TokenStore,
     private readonly warn: (message: string) => void,
-    private readonly adoptAll = false,
-  ) {}
+    adoptAll = false,
+  ) {
+    this.adoption = new Adoption(adoptable, adoptAll, warn);
+  }
 
   check(news: object): pulumi.dynamic.CheckResult<PluginInputs> {
     const failures = checkFields(news, fields);
@@ -81,19 +80,9 @@ export class PluginResource {
     return { inputs: pick(news, fields) as PluginInputs, failures };
   }
 
-  /**
-   * For `check`, so that `pulumi preview` shows before `up` what a create would meet: a warning when the binding a
-   * create would make exists at WeChat and adoption is off. `olds` are the inputs in the state, empty for a new
-   * resource; the engine checks a replacement a second time without them, so a binding any check of this run saw in
-   * the state is this stack's own (a replacement of the same binding unbinds it first). The list read is the one the
-   * create then uses; its failures are left for the create to report, and not asked again by the checks.
-   */
-  async existingWarning(olds: Partial<PluginInputs>, news: PluginInputs): Promise<string | undefined> {
-    if (olds.appId && olds.pluginAppId) this.inState.add(pluginId({ appId: olds.appId, pluginAppId: olds.pluginAppId }));
-    if (this.adopting(news) || [news.appId, news.pluginAppId, news.adopt].some(isUnknown)) return undefined;
-    if (this.inState.has(pluginId(news)) || this.unreadable.has(news.appId)) return undefined;
-    const entry = await this.existing(news).catch(() => void this.unreadable.add(news.appId));
-    return entry && alreadyExistsWarning(describe(news), found(entry.status));
+  /** For `check`: a warning when the binding a create would make exists at WeChat and adoption is off (`Adoption.warning`). */
+  existingWarning(olds: Partial<PluginInputs>, news: PluginInputs): Promise<string | undefined> {
+    return this.adoption.warning(olds, news, () => this.existing(news));
   }
 
   /** What `up` changes, and why, from the state and the program alone. */
@@ -124,9 +113,8 @@ export class PluginResource {
     const entry = await this.existing(inputs);
     let applied: { entry: PluginEntry; appliedAt?: string } | undefined;
     if (entry) {
-      if (!this.adopting(inputs)) throw alreadyExists(applyContext(inputs), found(entry.status));
       const applyAgain = entry.status === 3 || entry.status === 4;
-      this.warn(`${describe(inputs)}: already at WeChat (${statusWords(entry.status)}); adopting it${applyAgain ? ": unbinding it and applying again" : ""}`);
+      this.adoption.take(inputs, entry.status, applyAgain ? "unbinding it and applying again" : undefined);
       if (!applyAgain) applied = { entry };
       else {
         this.unbound.add(id);
@@ -178,10 +166,6 @@ export class PluginResource {
     }
   }
 
-  private adopting(inputs: PluginInputs): boolean {
-    return inputs.adopt === true || this.adoptAll;
-  }
-
   /**
    * The binding's entry before this create writes: from the list as last read in this run, which only a write to this
    * binding would have made wrong, so that the creates of one mini program share one list read. This run's own writes
@@ -203,11 +187,10 @@ export class PluginResource {
       await this.plugins.apply(appId, pluginAppId, reason);
     } catch (error) {
       if (!isWeChatError(error, ErrCode.PluginAlreadyApplied)) throw error;
-      // On a later attempt, 89237 is this apply's own earlier attempt, whose answer was lost: adopted without being
-      // asked, as the application is this stack's. On the first, someone else applied since the list was read.
-      if (error.attempts > 1) adopted = "by an attempt whose answer was lost";
-      else if (this.adopting(inputs)) [adopted, appliedAt] = ["since the plugin list was read", undefined];
-      else throw alreadyExists(applyContext(inputs), found((await this.find(appId, pluginAppId))?.status));
+      // 89237 on the first attempt: someone else applied since the list was read, so this stack did not apply.
+      const how = await this.adoption.refused(error, inputs, async () => found((await this.find(appId, pluginAppId))?.status));
+      if (how === "answer lost") adopted = "by an attempt whose answer was lost";
+      else [adopted, appliedAt] = ["since the plugin list was read", undefined];
     }
     const entry = adopted ? await this.find(appId, pluginAppId) : await this.applicationOutcome(appId, pluginAppId);
     if (!entry) {
@@ -266,6 +249,16 @@ function outputs(inputs: PluginInputs, entry: PluginEntry, appliedVersion: strin
   if (appliedAt !== undefined) outs.appliedAt = appliedAt;
   return outs;
 }
+
+const adoptable: Adoptable<PluginInputs> = {
+  id: (binding) => (binding.appId && binding.pluginAppId ? pluginId({ appId: binding.appId, pluginAppId: binding.pluginAppId }) : undefined),
+  account: (binding) => binding.appId,
+  keys: ["appId", "pluginAppId"],
+  context: applyContext,
+  describe,
+  statusWords,
+  found,
+};
 
 function statusName(code: number): PluginStatus {
   return statuses[code] ?? "unknown";
