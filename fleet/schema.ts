@@ -1,5 +1,5 @@
 import type { Field } from "../provider/inputs";
-import { appIdField, linkFields, pluginFields } from "./spec";
+import { type LinkSpec, type PluginSpec, appIdField, linkFields, pluginFields } from "./spec";
 
 /**
  * The JSON Schema of the fleet spec, for editors (`# yaml-language-server: $schema=…`, or `"$schema"` in JSON).
@@ -18,7 +18,8 @@ const kinds: Record<Field["kind"], object> = {
   username: { type: "string", pattern: "^gh_[0-9A-Za-z_]+$" },
 };
 
-const descriptions: Record<string, string> = {
+// Keyed by the spec's types, which are the resources' inputs: an input a resource gains needs its words here.
+const descriptions: Record<"appId" | keyof PluginSpec | keyof LinkSpec, string> = {
   appId: "The account's app id: wx followed by 16 lowercase hex digits.",
   pluginAppId: "The plugin's app id.",
   version: "The plugin version to run (x.y.z), set by quick update once the plugin is approved.",
@@ -42,7 +43,7 @@ function entry(fields: Field[], lists: Record<string, object> = {}): EntrySchema
     type: "object",
     additionalProperties: false,
     required: fields.filter((f) => f.required).map((f) => f.name),
-    properties: { ...Object.fromEntries(fields.map((f) => [f.name, { description: descriptions[f.name], ...kinds[f.kind] }])), ...lists },
+    properties: { ...Object.fromEntries(fields.map((f) => [f.name, { description: descriptions[f.name as keyof typeof descriptions], ...kinds[f.kind] }])), ...lists },
   };
 }
 

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Document, LineCounter, isCollection, parseDocument, visit } from "yaml";
 import { type Field, checkFields, pick } from "../provider/inputs";
+import { type LinkInputs, linkInputFields } from "../provider/link";
+import { type PluginInputs, pluginInputFields } from "../provider/plugin";
 
 /**
  * The fleet spec: which plugins each mini program uses and which mini programs each official account links to,
@@ -10,21 +12,10 @@ import { type Field, checkFields, pick } from "../provider/inputs";
  */
 
 /** A plugin of a mini program: MiniProgramPlugin's inputs less the mini program. */
-export interface PluginSpec {
-  pluginAppId: string;
-  version?: string;
-  reason?: string;
-  adopt?: boolean;
-}
+export type PluginSpec = Omit<PluginInputs, "appId">;
 
-/** A link of an official account: OfficialAccountLink's inputs less the official account. */
-export interface LinkSpec {
-  miniProgramAppId: string;
-  notifyUsers?: boolean;
-  showProfile?: boolean;
-  miniProgramUsername?: string;
-  adopt?: boolean;
-}
+/** A link of an official account: OfficialAccountLink's inputs less the official account; the flags default to false, as in the resource. */
+export type LinkSpec = Omit<LinkInputs, "officialAccountAppId" | "notifyUsers" | "showProfile"> & Partial<Pick<LinkInputs, "notifyUsers" | "showProfile">>;
 
 /** A spec as written: plugin sets are templates applied to many mini programs. */
 export interface FleetSpecFile {
@@ -63,21 +54,11 @@ export interface OfficialAccountSpec {
   links: LinkSpec[];
 }
 
-// The resources' own field rules (provider/inputs.ts), so that a spec that parses also passes the resources' check.
+// The resources' own fields and rules, less the account the spec's nesting gives: a spec that parses also passes the
+// resources' check, and an input a resource gains is allowed here too.
 export const appIdField: Field = { name: "appId", kind: "appId", required: true };
-export const pluginFields: Field[] = [
-  { name: "pluginAppId", kind: "appId", required: true },
-  { name: "version", kind: "version" },
-  { name: "reason", kind: "text" },
-  { name: "adopt", kind: "boolean" },
-];
-export const linkFields: Field[] = [
-  { name: "miniProgramAppId", kind: "appId", required: true },
-  { name: "notifyUsers", kind: "boolean" },
-  { name: "showProfile", kind: "boolean" },
-  { name: "miniProgramUsername", kind: "username" },
-  { name: "adopt", kind: "boolean" },
-];
+export const pluginFields: Field[] = pluginInputFields.filter((f) => f.name !== "appId");
+export const linkFields: Field[] = linkInputFields.filter((f) => f.name !== "officialAccountAppId");
 
 /** A spec that failed validation, with every problem found, each starting with its path. */
 export class FleetSpecError extends Error {

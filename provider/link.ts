@@ -34,7 +34,8 @@ export interface LinkOutputs extends LinkInputs {
   selected: boolean;
 }
 
-const fields: Field[] = [
+/** The inputs and their rules, for `check`; the fleet spec takes its fields from here. */
+export const linkInputFields: Field[] = [
   { name: "officialAccountAppId", kind: "appId", required: true },
   { name: "miniProgramAppId", kind: "appId", required: true },
   { name: "notifyUsers", kind: "boolean" },
@@ -70,14 +71,14 @@ export class LinkResource {
   }
 
   check(news: object): pulumi.dynamic.CheckResult<LinkInputs> {
-    const failures = checkFields(news, fields);
+    const failures = checkFields(news, linkInputFields);
     const account = (news as Record<string, unknown>).officialAccountAppId;
     if (typeof account === "string" && !isUnknown(account) && !failures.some((f) => f.property === "officialAccountAppId") && !this.tokens.sourceFor(account)) {
       failures.push({ property: "officialAccountAppId", reason: TokenStore.missingCredential(account) });
     }
     // Defaults are filled here so that leaving a flag out and setting it to false never differ. The inputs are valid
     // once `failures` is empty, and the engine goes no further otherwise.
-    return { inputs: { notifyUsers: false, showProfile: false, ...pick(news, fields) } as LinkInputs, failures };
+    return { inputs: { notifyUsers: false, showProfile: false, ...pick(news, linkInputFields) } as LinkInputs, failures };
   }
 
   /** For `check`: a warning when the link a create would make exists at WeChat and adoption is off (`Adoption.warning`). */
@@ -135,7 +136,7 @@ export class LinkResource {
   async read(id: string, props: Partial<LinkOutputs>): Promise<Read<LinkInputs, LinkOutputs>> {
     const [officialAccountAppId, miniProgramAppId] =
       props.officialAccountAppId && props.miniProgramAppId ? [props.officialAccountAppId, props.miniProgramAppId] : parseId(id);
-    const inputs: LinkInputs = { notifyUsers: false, showProfile: false, ...pick(props, fields), officialAccountAppId, miniProgramAppId };
+    const inputs: LinkInputs = { notifyUsers: false, showProfile: false, ...pick(props, linkInputFields), officialAccountAppId, miniProgramAppId };
     const item = await this.finder.find(inputs, { username: props.username });
     if (!item) return { id: "" };
     return { id, props: outputs(inputs, item), inputs: { ...inputs } };
@@ -247,7 +248,7 @@ const adoptable: Adoptable<LinkInputs> = {
 
 function outputs(inputs: LinkInputs, item: LinkItem): LinkOutputs {
   return {
-    ...pick(inputs, fields),
+    ...pick(inputs, linkInputFields),
     status: statuses[item.status] ?? "unknown",
     statusCode: item.status,
     username: item.username,

@@ -31,7 +31,8 @@ export interface PluginOutputs extends PluginInputs {
   appliedAt?: string;
 }
 
-const fields: Field[] = [
+/** The inputs and their rules, for `check`; the fleet spec takes its fields from here. */
+export const pluginInputFields: Field[] = [
   { name: "appId", kind: "appId", required: true },
   { name: "pluginAppId", kind: "appId", required: true },
   { name: "version", kind: "version" },
@@ -65,7 +66,7 @@ export class PluginResource {
   }
 
   check(news: object): pulumi.dynamic.CheckResult<PluginInputs> {
-    const failures = checkFields(news, fields);
+    const failures = checkFields(news, pluginInputFields);
     const { appId, version } = news as Record<string, unknown>;
     const valid = (property: string) => !failures.some((f) => f.property === property);
     if (typeof appId === "string" && !isUnknown(appId) && valid("appId")) {
@@ -77,7 +78,7 @@ export class PluginResource {
       }
     }
     // The inputs are valid once `failures` is empty, and the engine goes no further otherwise.
-    return { inputs: pick(news, fields) as PluginInputs, failures };
+    return { inputs: pick(news, pluginInputFields) as PluginInputs, failures };
   }
 
   /** For `check`: a warning when the binding a create would make exists at WeChat and adoption is off (`Adoption.warning`). */
@@ -137,7 +138,7 @@ export class PluginResource {
     const [appId, pluginAppId] = props.appId && props.pluginAppId ? [props.appId, props.pluginAppId] : parseId(id);
     const entry = await this.find(appId, pluginAppId);
     if (!entry) return { id: "" };
-    const inputs: PluginInputs = { ...pick(props, fields), appId, pluginAppId };
+    const inputs: PluginInputs = { ...pick(props, pluginInputFields), appId, pluginAppId };
     // The engine diffs the program against these inputs after a refresh, and `preview --diff` prints that diff: with
     // the version that is live, a proposed quick update shows as `version: "<applied>" => "<declared>"`.
     const live: PluginInputs = { ...inputs };
@@ -239,7 +240,7 @@ export class PluginResource {
 
 function outputs(inputs: PluginInputs, entry: PluginEntry, appliedVersion: string | undefined, appliedAt: string | undefined): PluginOutputs {
   const outs: PluginOutputs = {
-    ...pick(inputs, fields),
+    ...pick(inputs, pluginInputFields),
     status: statusName(entry.status),
     statusCode: entry.status,
     nickname: entry.nickname,
