@@ -5,7 +5,9 @@ import { LinkItem, LinksApi } from "../provider/client/links";
 import { PluginEntry, PluginsApi, isRecord, text } from "../provider/client/plugins";
 import { type ComponentCredentials, type ProviderConfig, isAppId } from "../provider/config";
 import { checkFields } from "../provider/inputs";
+import { linkStatusWords } from "../provider/link";
 import { warn as warnOnStderr } from "../provider/log";
+import { pluginStatusWords } from "../provider/plugin";
 import { type FleetSpec, type LinkSpec, type MiniProgramSpec, type OfficialAccountSpec, linkFields } from "./spec";
 
 export interface DiscoverOptions {
@@ -202,7 +204,7 @@ class Reader {
 function miniProgramSpec(account: Extract<Found, { kind: "miniProgram" }>, warn: (message: string) => void): MiniProgramSpec {
   const plugins = account.plugins.filter((entry) => {
     if (adoptablePluginStatuses.has(entry.status)) return true;
-    warn(`plugin ${entry.pluginAppId} on mini program ${account.appId} left out: its application is ${pluginStatus(entry.status)}, and \`up\` would unbind it and apply again; declare it if that is meant`);
+    warn(`plugin ${entry.pluginAppId} on mini program ${account.appId} left out: already at WeChat (${pluginStatusWords(entry.status)}), and \`up\` would unbind it and apply again; declare it if that is meant`);
     return false;
   });
   return { appId: account.appId, plugins: plugins.map((entry) => ({ pluginAppId: entry.pluginAppId, adopt: true })).sort((a, b) => a.pluginAppId.localeCompare(b.pluginAppId)) };
@@ -213,7 +215,7 @@ function officialAccountSpec(account: Extract<Found, { kind: "officialAccount" }
   for (const item of account.links) {
     const what = `link from official account ${account.appId} to mini program ${item.appId ?? item.username}${item.nickname ? ` (${item.nickname})` : ""}`;
     if (!adoptableLinkStatuses.has(item.status)) {
-      warn(`${what} left out: its status is ${item.status === 3 ? "rejected" : `${item.status}, which WeChat does not document`}, and \`up\` would invite again; declare it if that is meant`);
+      warn(`${what} left out: already at WeChat (${linkStatusWords(item.status)}), and \`up\` would invite again; declare it if that is meant`);
       continue;
     }
     const miniProgramAppId = item.appId ?? byUsername.get(item.username);
@@ -229,10 +231,6 @@ function officialAccountSpec(account: Extract<Found, { kind: "officialAccount" }
     if (!links.has(miniProgramAppId)) links.set(miniProgramAppId, link);
   }
   return { appId: account.appId, links: [...links.values()].sort((a, b) => a.miniProgramAppId.localeCompare(b.miniProgramAppId)) };
-}
-
-function pluginStatus(status: number): string {
-  return status === 3 ? "rejected" : status === 4 ? "expired" : `in status ${status}, which WeChat does not document`;
 }
 
 function byAppId(a: { appId: string }, b: { appId: string }): number {

@@ -242,7 +242,7 @@ const adoptable: Adoptable<LinkInputs> = {
   keys: ["officialAccountAppId", "miniProgramAppId", "miniProgramUsername"],
   context: (link) => linkContext("link (wxamplink)", link.officialAccountAppId, link.miniProgramAppId),
   describe,
-  statusWords,
+  statusWords: linkStatusWords,
   found,
 };
 
@@ -265,14 +265,15 @@ const words: Record<number, string> = {
   12: "waiting for the official account's admin",
 };
 
-function statusWords(code: number): string {
+/** A link list item's status in words, for messages (discover's too). */
+export function linkStatusWords(code: number): string {
   return words[code] ?? `with status ${code}`;
 }
 
 /** What WeChat has, for the already-exists error and warning. */
 function found(status: number): string {
   const code = status === 1 ? ErrCode.AlreadyLinked : status === 2 || status === 12 ? ErrCode.InvitationAlreadySent : undefined;
-  return `already in the official account's link list at WeChat, ${statusWords(status)}${code ? ` (an invitation would get WeChat error ${code})` : ""}`;
+  return `already in the official account's link list at WeChat, ${linkStatusWords(status)}${code ? ` (an invitation would get WeChat error ${code})` : ""}`;
 }
 
 function parseId(id: string): [string, string] {

@@ -257,7 +257,7 @@ const adoptable: Adoptable<PluginInputs> = {
   keys: ["appId", "pluginAppId"],
   context: applyContext,
   describe,
-  statusWords,
+  statusWords: pluginStatusWords,
   found,
 };
 
@@ -267,14 +267,15 @@ function statusName(code: number): PluginStatus {
 
 const words: Record<number, string> = { 1: "waiting for the plugin developer", 2: "approved", 3: "rejected by the plugin developer", 4: "expired unanswered" };
 
-function statusWords(code: number): string {
+/** A plugin list entry's status in words, for messages (discover's too). */
+export function pluginStatusWords(code: number): string {
   return words[code] ?? `with status ${code}`;
 }
 
 /** What WeChat has, for the already-exists error and warning; `status` is unknown when only WeChat's 89237 says so. */
 function found(status: number | undefined): string {
   if (status === undefined) return "WeChat refused the application with 89237: already applied for or added";
-  return `already in the mini program's plugin list at WeChat, ${statusWords(status)} (an application would get WeChat error 89237)`;
+  return `already in the mini program's plugin list at WeChat, ${pluginStatusWords(status)} (an application would get WeChat error 89237)`;
 }
 
 function versionNeedsPlatform(appId: string): string {

@@ -81,8 +81,8 @@ describe("discover with the third-party platform's credentials", () => {
     const spec = await discover(platform(), { warn: (message) => warnings.push(message) });
     expect(spec).toEqual(expected);
     expect(warnings).toEqual([
-      expect.stringMatching(/^plugin wx1000000000000003 on mini program wxb4ce000000000002 left out: its application is rejected/),
-      expect.stringMatching(/^link from official account wx0a00000000000001 to mini program gh_5a1e00000004 \(Outlet Mall\) left out: its status is rejected/),
+      expect.stringMatching(/^plugin wx1000000000000003 on mini program wxb4ce000000000002 left out: already at WeChat \(rejected by the plugin developer\)/),
+      expect.stringMatching(/^link from official account wx0a00000000000001 to mini program gh_5a1e00000004 \(Outlet Mall\) left out: already at WeChat \(refused by the mini program's admin\)/),
     ]);
   });
 
