@@ -257,15 +257,25 @@ export class RedisTokens {
     return { usable: { value, renewAt: now + ttlMs, expiresAt: now + ttlMs }, raw };
   }
 
-  /** A string key's value, checked to be a token, ticket or refresh token; with `withTtl`, its remaining time-to-live. */
+  /**
+   * A string key's value, checked to be a token, ticket or refresh token; with `withTtl`, its remaining time-to-live,
+   * asked in the same round trip. A pipeline rather than MULTI or a script: a read-only user needs GET and PTTL only.
+   */
   private async read(key: string, context: CallContext, withTtl = false): Promise<{ raw?: undefined } | { raw: string; value: string; ttlMs: number }> {
-    const [raw, ttl] = await this.run(context, (client) =>
-      Promise.all([client.sendCommand(["GET", key]), withTtl ? client.sendCommand(["PTTL", key]) : Promise.resolve(-1)]).catch(async (error: unknown) => {
-        if (!(error instanceof redis().ErrorReply) || !error.message.startsWith("WRONGTYPE")) throw error;
+    const [raw, ttl = -1] = await this.run(context, async (client) => {
+      const commands = client.multi().sendCommand(["GET", key]);
+      if (withTtl) commands.sendCommand(["PTTL", key]);
+      try {
+        return await commands.execAsPipeline();
+      } catch (error) {
+        // A pipeline reports its failed commands together; the GET's (or PTTL's) own reply is what `failure` names.
+        const { ErrorReply, MultiErrorReply } = redis();
+        const reply: unknown = error instanceof MultiErrorReply ? error.errors().next().value : error;
+        if (!(reply instanceof ErrorReply) || !reply.message.startsWith("WRONGTYPE")) throw reply;
         const type = await client.sendCommand(["TYPE", key]);
         throw this.notAToken(key, context, `a Redis ${typeof type === "string" ? type : "value of another type"}`);
-      }),
-    );
+      }
+    });
     // PTTL -2: the key expired between the two commands.
     if (raw === null || raw === undefined || Number(ttl) === -2) return {};
     if (typeof raw !== "string") throw this.notAToken(key, context, "a value that is not a string");

@@ -333,6 +333,21 @@ describe("failures name the store (without password) and the account, and leave 
     });
   });
 
+  it("a user that may read a key but not its time-to-live: the store's own NOPERM, not retried, and the commands to grant", async () => {
+    const tokens = await platformTokens();
+    await seedWxJava(tokens);
+    // GET and PTTL go in one pipeline: the PTTL's refusal is the one reported, not the pipeline's summary.
+    await redis.client.sendCommand(["ACL", "SETUSER", "reader", "on", ">reader-pass-1", "~*", "+get", "+type", "+select"]);
+    try {
+      const error = await failure(run({ "wechat:tokenStorePassword": "reader-pass-1" }, {}, `redis://reader@127.0.0.1:${redis.port}`).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
+      expect(error.code).toBe("WECHAT_CREDENTIAL_ERROR");
+      expect(said(error)).toMatch(/failed: the store's user may not do this \(NOPERM .*pttl.*\)\. What to do: grant it GET, PTTL and TYPE on the token keys/i);
+      expect((await redis.commandCalls()).get).toBe(1);
+    } finally {
+      await redis.client.sendCommand(["ACL", "DELUSER", "reader"]);
+    }
+  });
+
   it("a key holding something that is not a token: an error naming the key, which is left as it is", async () => {
     const tokens = await platformTokens();
     await seedWxJava(tokens);
