@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { refreshTokens, seed, useEmulator } from "../support/emulator";
 import { Project, thirdPartyConfig, type Result, type Spec } from "./project";
 
 /*
@@ -12,14 +12,13 @@ import { Project, thirdPartyConfig, type Result, type Spec } from "./project";
  * a single call reaching WeChat: the emulator's call log stays empty from the first case to the last.
  */
 
-let emulator: Emulator;
+const emulator = useEmulator({ reset: false });
 /** Stands where WeChat should be and answers what a misconfigured proxy or a wrong URL would. */
 let impostor: Server;
 let impostorUrl: string;
 let impostorCalls = 0;
 
 beforeAll(async () => {
-  emulator = await Emulator.start();
   impostor = createServer((request, response) => {
     impostorCalls++;
     const [, kind] = request.url!.split("/");
@@ -34,10 +33,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => impostor.listen(0, "127.0.0.1", resolve));
   impostorUrl = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
 });
-afterAll(async () => {
-  await new Promise((resolve) => impostor.close(resolve));
-  await emulator.close();
-});
+afterAll(() => new Promise((resolve) => impostor.close(resolve)));
 
 const secrets = [
   seed.component.appSecret,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Emulator, seed } from "../support/emulator";
+import { describe, expect, it } from "vitest";
+import { useEmulator, seed } from "../support/emulator";
 import { expectFleetAtWeChat, expectFleetInState, fleet, fleetSize } from "./fleet";
 import { Project, thirdPartyConfig, until } from "./project";
 
@@ -10,12 +10,7 @@ import { Project, thirdPartyConfig, until } from "./project";
  * stack tracking exactly those, and a further `up` with nothing to do.
  */
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 /** Every WeChat path the provider calls with third-party platform credentials. */
 const wechatPaths = [

@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index";
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
 import { descendants, pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
-import { Emulator, seed } from "../support/emulator";
+import { useEmulator, seed } from "../support/emulator";
 import { until } from "./project";
 
 /*
@@ -31,16 +31,14 @@ const spec: FleetSpecFile = {
 };
 const resources = miniPrograms.length * 2 + officialAccounts.length * 3;
 
-let emulator: Emulator;
-let stateFile: string;
+const stateFile = join(mkdtempSync(join(tmpdir(), "wechat-fleet-")), "wechat-state.json");
+const emulator = useEmulator({ seed: world, stateFile, reset: false });
 let dir: string;
 let env: NodeJS.ProcessEnv;
 /** Every output and report of the runner, searched for secrets at the end. */
 const seen: Record<string, string> = {};
 
-beforeAll(async () => {
-  stateFile = join(mkdtempSync(join(tmpdir(), "wechat-fleet-")), "wechat-state.json");
-  emulator = await Emulator.start({ seed: world, stateFile });
+beforeAll(() => {
   dir = join(inject("e2e").workspace, "projects", `fleet-runner-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "fleet.yaml"), serializeFleetSpec(spec, "fleet.yaml"));
@@ -55,7 +53,6 @@ beforeAll(async () => {
   delete env.PULUMI_BACKEND_URL;
   delete env.PULUMI_CONFIG_PASSPHRASE;
 });
-afterAll(() => emulator.close());
 
 interface Run {
   code: number;

@@ -4,10 +4,10 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { EmulatorClient } from "../../emulator/index";
 import { PulumiStack } from "../../scripts/pulumi-project.mjs";
-import { Emulator } from "../support/emulator";
+import { useEmulator } from "../support/emulator";
 import { expectFleetAtWeChat, expectFleetInState, fleet } from "./fleet";
 import { Project, until, type Result } from "./project";
 
@@ -17,12 +17,7 @@ import { Project, until, type Result } from "./project";
  * `pulumi refresh --clear-pending-creates`, then the interrupted command again, `up` once with WECHAT_ADOPT=true.
  */
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const output = (result: Result) => result.stdout + result.stderr;
 const count = async (key: string) => (await emulator.calls()).counts[key] ?? 0;

@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Emulator, seed } from "../support/emulator";
+import { describe, expect, it } from "vitest";
+import { useEmulator, seed } from "../support/emulator";
 import { Project, Spec } from "./project";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const oa = seed.officialAccount;
 const spec = (version = "1.4.2", showProfile = false): Spec => ({

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, specProgram } from "../../scripts/pulumi-project.mjs";
-import { Emulator, seed } from "../support/emulator";
+import { useEmulator, seed } from "../support/emulator";
 import { Project, thirdPartyConfig, type Spec } from "./project";
 
 /*
@@ -30,14 +30,12 @@ const spec = (chatVersion: string): Spec => ({
   links: { coffee: { officialAccountAppId: oa, miniProgramAppId: seed.coffee } },
 });
 
-let emulator: Emulator;
+const emulator = useEmulator({ reset: false });
 let project: Project;
 beforeAll(async () => {
   if (!oldest) throw new Error('package.json\'s peer dependency on @pulumi/pulumi is not of the form "^x.y.z"');
-  emulator = await Emulator.start();
   project = await Project.create("oldest-pulumi", emulator.url, thirdPartyConfig(), { pulumiVersion: oldest, source: program });
 });
-afterAll(() => emulator.close());
 
 describe(`a program on the oldest supported @pulumi/pulumi (${oldest})`, () => {
   it("creates, refreshes, reports drift and converges, updates and destroys", async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Emulator, seed } from "../support/emulator";
+import { describe, expect, it } from "vitest";
+import { useEmulator, seed } from "../support/emulator";
 import { Project, type Result, type Spec } from "./project";
 
 /*
@@ -8,12 +8,7 @@ import { Project, type Result, type Spec } from "./project";
  * once. The recovery after a killed `up` (WECHAT_ADOPT=true) is in interruptions.test.ts, with the kill it needs.
  */
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const oa = seed.officialAccount;
 const output = (result: Result) => result.stdout + result.stderr;

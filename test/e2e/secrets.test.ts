@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Emulator, seed } from "../support/emulator";
+import { useEmulator, seed } from "../support/emulator";
 import { Project, type Result } from "./project";
 
 /*
@@ -13,13 +13,8 @@ import { Project, type Result } from "./project";
  * The emulator keeps its world in a state file, which is how the test learns the tokens it handed out.
  */
 
-let emulator: Emulator;
-let stateFile: string;
-beforeAll(async () => {
-  stateFile = join(mkdtempSync(join(tmpdir(), "wechat-secrets-")), "wechat-state.json");
-  emulator = await Emulator.start({ stateFile });
-});
-afterAll(() => emulator.close());
+const stateFile = join(mkdtempSync(join(tmpdir(), "wechat-secrets-")), "wechat-state.json");
+const emulator = useEmulator({ stateFile, reset: false });
 
 const miniPrograms = [seed.coffee, seed.bakery, seed.books, seed.mall];
 /** The mall's refresh token is wrong, so that a run also produces credential errors to search. */

@@ -1,16 +1,11 @@
 import { cpSync, existsSync, readFileSync, rmSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { inject, afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { inject, describe, expect, it } from "vitest";
+import { useEmulator, refreshTokens, seed } from "../support/emulator";
 import { Project } from "./project";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
 // Each test's stack creates the same plugin and link: a stack refuses to take over another's.
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const spec = {
   plugins: { chat: { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" } },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { useEmulator, refreshTokens, seed } from "../support/emulator";
 import { platformTokens, RedisServer, seedWxJava, wxjavaKeys, type PlatformTokens } from "../support/redis";
 import { Project, thirdPartyConfig, type Result, type Spec } from "./project";
 
@@ -9,18 +9,14 @@ import { Project, thirdPartyConfig, type Result, type Spec } from "./project";
  * for none; what it lacks it fetches once and writes back for the next run.
  */
 
-let emulator: Emulator;
+const emulator = useEmulator();
 let redis: RedisServer;
 const password = "e2e-redis-password-7f3a";
 beforeAll(async () => {
-  [emulator, redis] = await Promise.all([Emulator.start(), RedisServer.start({ password })]);
+  redis = await RedisServer.start({ password });
 });
-afterAll(async () => {
-  await Promise.all([emulator?.close(), redis?.stop()]);
-});
-beforeEach(async () => {
-  await Promise.all([emulator.reset(), redis.flush()]);
-});
+afterAll(() => redis?.stop());
+beforeEach(() => redis.flush());
 
 const component = seed.component.appId;
 const oa = seed.officialAccount;

@@ -10,28 +10,23 @@ import {
   type Seed,
   type WorldState,
 } from "../../emulator/index";
+import { seed as defaultAccounts } from "../support/emulator";
 
-/** The app id of the default seed's account with this nickname, so the tests name accounts as the seed does. */
-function appIdOf(accounts: ReadonlyArray<{ appId: string; nickname?: string }> | undefined, nickname: string): string {
-  const account = accounts?.find((candidate) => candidate.nickname === nickname);
-  if (!account) throw new Error(`the default seed has no account named ${nickname}`);
-  return account.appId;
-}
-
-export const COFFEE = appIdOf(defaultSeed.miniPrograms, "Harbour Coffee");
-export const BAKERY = appIdOf(defaultSeed.miniPrograms, "Corner Bakery");
-export const BOOKS = appIdOf(defaultSeed.miniPrograms, "Riverside Books");
+// The default seed's accounts, as test/support/emulator.ts finds them by nickname, under the names these tests use.
+export const COFFEE = defaultAccounts.coffee;
+export const BAKERY = defaultAccounts.bakery;
+export const BOOKS = defaultAccounts.books;
 /** A store mini program shown nearby: it cannot be unlinked. */
-export const MALL = appIdOf(defaultSeed.miniPrograms, "Outlet Mall");
-export const HARBOUR = appIdOf(defaultSeed.officialAccounts, "Harbour Group");
+export const MALL = defaultAccounts.mall;
+export const HARBOUR = defaultAccounts.officialAccount;
 /** Needs approval; 3.0.0 has no quick update. */
-export const STORE_LOCATOR = appIdOf(defaultSeed.plugins, "Store Locator");
+export const STORE_LOCATOR = defaultAccounts.storeLocator;
 /** Needs no approval. */
-export const LIVE_CHAT = appIdOf(defaultSeed.plugins, "Live Chat");
-export const MEMBERSHIP = appIdOf(defaultSeed.plugins, "Membership Card");
-export const REVIEWS = appIdOf(defaultSeed.plugins, "Reviews");
-export const DELIVERY = appIdOf(defaultSeed.plugins, "Delivery Tracker");
-export const COMPONENT = defaultSeed.component!.appId;
+export const LIVE_CHAT = defaultAccounts.liveChat;
+export const MEMBERSHIP = defaultAccounts.membership;
+export const REVIEWS = defaultAccounts.reviews;
+export const DELIVERY = defaultAccounts.delivery;
+export const COMPONENT = defaultAccounts.component.appId;
 
 /** A WeChat answer, read field by field as a client would: untyped JSON on purpose. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,18 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type TokenBroker, startTokenBroker } from "../../fleet/broker";
 import { loadConfig } from "../../provider/config";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { useEmulator, refreshTokens, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
+const emulator = useEmulator();
 
 let broker: TokenBroker;
 beforeEach(async () => {
-  await emulator.reset();
   broker = await startTokenBroker(platformConfig());
 });
 afterEach(async () => {

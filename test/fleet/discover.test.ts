@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { discover } from "../../fleet/discover";
 import { type FleetSpec, parseFleetSpec, serializeFleetSpec } from "../../fleet/spec";
 import { loadConfig } from "../../provider/config";
 import { defaultSeed } from "../../emulator/index";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { Emulator, useEmulator, refreshTokens, seed } from "../support/emulator";
 import { providersFor } from "../support/providers";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
+const emulator = useEmulator();
 
 /**
  * The default seed with some of everything: approved and pending plugins, one the developer refused; links made,
  * waiting for each admin, and one the mini program's admin refused.
  */
 beforeEach(async () => {
-  await emulator.reset();
   const { plugin, link } = providersFor(emulator.url);
   for (const [appId, pluginAppId] of [
     [seed.coffee, seed.liveChat],

@@ -1,17 +1,12 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { redactUrl } from "../../provider/client/errors";
-import { Emulator, seed } from "../support/emulator";
+import { useEmulator, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
 import { startFakeWeChat } from "./fake-wechat";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const counts = async () => (await emulator.calls()).counts;
 

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrCode } from "../../provider/client/codes";
-import { Emulator, seed } from "../support/emulator";
+import { useEmulator, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 // Adoption turns 89237 into success; every other code must reach the user as an actionable message.
 const surfaced = Object.values(ErrCode).filter((code) => code !== ErrCode.Ok && code !== ErrCode.PluginAlreadyApplied);

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defaultSeed } from "../../emulator/index";
 import type { LinkOutputs } from "../../provider/link";
-import { Emulator, seed } from "../support/emulator";
+import { Emulator, useEmulator, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
 import { startFakeWeChat } from "./fake-wechat";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const oa = seed.officialAccount;
 const links = async () => (await emulator.state()).links as Array<{ miniProgramAppId: string; status: number; unlinkPending: boolean; showProfile: boolean; notifyUsers: boolean }>;

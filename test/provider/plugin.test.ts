@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PartialCreateError } from "../../provider/client/errors";
 import { unknownValue } from "../../provider/inputs";
 import { defaultSeed } from "../../emulator/index";
-import { Emulator, seed } from "../support/emulator";
+import { Emulator, useEmulator, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
 import { startFakeWeChat } from "./fake-wechat";
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 const bindings = async () => (await emulator.state()).bindings as Array<{ appId: string; pluginAppId: string; status: number; version?: string }>;
 

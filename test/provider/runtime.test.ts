@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { PartialCreateError } from "../../provider/client/errors";
 import * as runtime from "../../provider/runtime";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { useEmulator, refreshTokens, seed } from "../support/emulator";
 import { failure } from "../support/providers";
 
 /* The entry points the `__provider` objects in the state call, as the dynamic-provider host calls them. */
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await Emulator.start();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 function configure(values: Record<string, string>): void {
   runtime.configure({ get: (key) => values[key] });

@@ -2,22 +2,20 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../provider/config";
-import { Emulator, refreshTokens, seed } from "../support/emulator";
+import { useEmulator, refreshTokens, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
 import { platformTokens as fetchPlatformTokens, RedisServer, seedWxJava as seedKeys, wxjavaKeys, type PlatformTokens } from "../support/redis";
 
 // The platform's Redis as a token source (wechat:tokenStore), against a real redis-server and the emulator.
 
-let emulator: Emulator;
+const emulator = useEmulator();
 let redis: RedisServer;
 beforeAll(async () => {
-  [emulator, redis] = await Promise.all([Emulator.start(), RedisServer.start()]);
+  redis = await RedisServer.start();
 });
-afterAll(async () => {
-  await Promise.all([emulator?.close(), redis?.stop()]);
-});
+afterAll(() => redis?.stop());
 beforeEach(async () => {
-  await Promise.all([emulator.reset(), redis.flush()]);
+  await redis.flush();
   await redis.resetStats();
 });
 

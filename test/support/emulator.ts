@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { defaultSeed, EmulatorClient, startEmulator } from "../../emulator/index";
 import type { EmulatorOptions, FaultSpec, LinkAnswer, LinkState } from "../../emulator/index";
 
@@ -86,4 +87,29 @@ export class Emulator extends EmulatorClient {
     const answer = await this.wechat("/wxa/plugin", miniProgramAppId, seed.appSecrets[miniProgramAppId], { action: "unbind", plugin_appid: pluginAppId });
     if (answer.errcode !== 0) throw new Error(`unbind: ${JSON.stringify(answer)}`);
   }
+}
+
+/**
+ * The emulator of a test file: started before its tests, closed after them, and reset to the seed before each one
+ * (unless `reset` is false). What it returns stands for that emulator from the start, so that the file can keep it in a
+ * constant at its top level; it is usable from the file's hooks and tests on.
+ */
+export function useEmulator(options: Omit<EmulatorOptions, "port"> & { reset?: boolean } = {}): Emulator {
+  const { reset = true, ...start } = options;
+  let started: Emulator | undefined;
+  beforeAll(async () => {
+    started = await Emulator.start(start);
+  });
+  afterAll(() => started?.close());
+  if (reset) beforeEach(() => running().reset());
+  const running = (): Emulator => {
+    if (!started) throw new Error("the emulator is used before useEmulator's beforeAll started it");
+    return started;
+  };
+  return new Proxy({} as Emulator, {
+    get(_, key) {
+      const value: unknown = Reflect.get(running(), key);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(running()) : value;
+    },
+  });
 }
