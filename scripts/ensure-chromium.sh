@@ -7,7 +7,8 @@
 # playwright-core drives the browser but cannot download one here (browser downloads need hosts that only
 # package registries may be), so the tests use a browser the machine has: CHROME_PATH, then `chromium` or
 # `google-chrome` on PATH, and otherwise Debian's `chromium` package, installed with apt-get when this
-# runs as root.
+# runs as root. Not on Ubuntu: there, apt's chromium only installs the snap (which needs snapd, absent in
+# containers, and whose browser runs confined), so this script says what to install instead.
 set -euo pipefail
 
 # All output except the final path goes to stderr, so callers can take stdout's last line without
@@ -17,8 +18,11 @@ exec 3>&1 1>&2
 say() { printf 'ensure-chromium: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-HOW_TO="install Chromium or Google Chrome (on Debian or Ubuntu: \`sudo apt-get install chromium\`), \
+HOW_TO="install Chromium or Google Chrome (on Debian: \`sudo apt-get install chromium\`), \
 or point CHROME_PATH at a Chromium-family browser's executable"
+
+ubuntu=false
+if [ -r /etc/os-release ] && [ "$(. /etc/os-release && printf '%s' "${ID:-}")" = ubuntu ]; then ubuntu=true; fi
 
 # A browser that starts: a package half-installed, or a stale CHROME_PATH, must not pass for one.
 works() {
@@ -38,6 +42,13 @@ fi
 for name in chromium google-chrome chromium-browser google-chrome-stable; do
   if path=$(command -v "$name") && works "$path"; then found "$path"; fi
 done
+
+if $ubuntu; then
+  die "no browser found, and on Ubuntu apt's chromium is only a stub that installs the snap, so nothing is installed here. \
+What to do: install Google Chrome (the .deb from https://www.google.com/chrome/: \
+\`sudo apt-get install ./google-chrome-stable_current_amd64.deb\`) or Chromium from another source than the snap, \
+and set CHROME_PATH to its executable, e.g. CHROME_PATH=/usr/bin/google-chrome (google-chrome on PATH is found without it)"
+fi
 
 [ "$(id -u)" = 0 ] || die "no browser found and not root, so Debian's chromium cannot be installed here: $HOW_TO"
 command -v apt-get >/dev/null || die "no browser found and no apt-get to install Debian's chromium: $HOW_TO"
