@@ -21,6 +21,7 @@ const known = new Set(callKinds.map((kind) => kind.key));
  * in the program needs that id once per mini program (`api_get_authorizer_info`): WeChat's link list names mini
  * programs only by it. Creating needs one list per account after its writes, to learn the status WeChat gave;
  * deleting a link lists its account once to tell "already gone" from a failure (unlink answers both with 40097).
+ * A refresh with a token store that holds every token reads them there: no token call at all.
  */
 export function minimumCalls(step, counts) {
   const tokens = (reads) => ({
@@ -40,7 +41,8 @@ export function minimumCalls(step, counts) {
     case "noChange":
       return tokens(false);
     case "refresh":
-      return { ...tokens(true), "/wxa/plugin#list": counts.miniProgramsWithPlugins, "/cgi-bin/wxopen/wxamplinkget": counts.accountsWithLinks };
+    case "refreshStore":
+      return { ...tokens(step === "refresh"), "/wxa/plugin#list": counts.miniProgramsWithPlugins, "/cgi-bin/wxopen/wxamplinkget": counts.accountsWithLinks };
     case "destroy":
       return {
         ...tokens(true),

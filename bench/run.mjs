@@ -3,9 +3,10 @@
 // For each size it generates a world (an emulator seed and a program of P plugins over M mini programs and L links
 // over K official accounts), starts the emulator with a simulated latency per call, and runs `pulumi up`, a
 // no-change `pulumi up`, `pulumi preview --refresh` and `pulumi destroy` on two programs in turn: one with
-// pulumi-wechat's resources, and a baseline with as many dynamic resources whose provider does nothing. It prints a
-// Markdown table per size: calls by kind beside the minimum, wall time beside the baseline's, and the provider
-// process's peak memory. Progress goes to stderr, the tables to stdout.
+// pulumi-wechat's resources, and a baseline with as many dynamic resources whose provider does nothing. One more step
+// measures `pulumi preview --refresh` with a token store (`wechat:tokenStore`, a redis-server the benchmark starts).
+// It prints a Markdown table per size: calls by kind beside the minimum, wall time beside the baseline's, and the
+// provider process's peak memory. Progress goes to stderr, the tables to stdout.
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { createRequire } from "node:module";
@@ -14,6 +15,7 @@ import { createWorkspace, ensurePulumi, installedPulumiVersion, pulumiCliVersion
 import { minimumCalls, summarizeCalls } from "./calls.mjs";
 import { startConnectionCounter } from "./connections.mjs";
 import { Project } from "./projects.mjs";
+import { startRedis } from "./redis.mjs";
 import { growthTable, legend, sizeTable } from "./table.mjs";
 import { benchArgs, whole } from "./args.mjs";
 import { generateWorld } from "./world.mjs";
@@ -29,7 +31,9 @@ const usage = `Usage: npm run bench -- [options]
   --official-accounts K   official accounts the links are spread over          (default 4)
   --latency MS            simulated latency of every WeChat call               (default 50)
   --sizes P1,P2,...       several plugin counts in one run, e.g. 50,200,800, with M, L and K as given
-  --repeat N              rounds of the four steps; times are medians, calls and memory the worst (default 3)
+  --repeat N              rounds of the five steps (up, no-change up, preview --refresh, the same with a
+                          Redis token store, destroy); times are medians, calls and memory the worst
+                                                                               (default 3)
   --order ORDER           grouped: resources declared account by account; interleaved: round-robin
                           over the accounts                                    (default grouped)
   --parallel N            the engine's --parallel for up, preview and destroy  (default: the CLI's, 4 x cores)
@@ -40,10 +44,15 @@ const usage = `Usage: npm run bench -- [options]
   --keep                  keep the temporary workspace and print its path
 `;
 
+const refreshArgs = ["preview", "--refresh", "--expect-no-changes"];
+
+// `tokenStore`: the step runs on the token-store stack, whose tokens its own `up` left in Redis, against the
+// baseline's same command; it comes before `destroy`, while the baseline still holds its resources.
 const steps = [
   { key: "up", title: "`up` (create)", args: ["up", "--yes", "--skip-preview"], target: 1.5 },
   { key: "noChange", title: "no-change `up`", args: ["up", "--yes", "--skip-preview", "--expect-no-changes"], target: 1.3 },
-  { key: "refresh", title: "`preview --refresh`", args: ["preview", "--refresh", "--expect-no-changes"], target: 1.3 },
+  { key: "refresh", title: "`preview --refresh`", args: refreshArgs, target: 1.3 },
+  { key: "refreshStore", title: "`preview --refresh`, token store", args: refreshArgs, target: 1.3, tokenStore: true },
   { key: "destroy", title: "`destroy`", args: ["destroy", "--yes", "--skip-preview"] },
 ];
 
@@ -88,43 +97,72 @@ function options() {
 
 const say = (text) => process.stderr.write(`bench: ${text}\n`);
 
+/** An emulator of the world, behind a connection counter: the stack's endpoint is the counter's URL. */
+async function startWeChat(world, latencyMs) {
+  const emulator = await startEmulator({ seed: world.seed, latencyMs, port: 0 });
+  const counter = await startConnectionCounter(emulator.url);
+  return {
+    url: counter.url,
+    client: new EmulatorClient(emulator.url),
+    counter,
+    async close() {
+      await counter.close();
+      await emulator.close();
+    },
+  };
+}
+
 async function runSize(workspace, size, parallel, repeat) {
   const world = generateWorld(size);
-  const emulator = await startEmulator({ seed: world.seed, latencyMs: size.latency, port: 0 });
-  const wechat = new EmulatorClient(emulator.url);
-  const counter = await startConnectionCounter(emulator.url);
   const label = `P${size.plugins}-M${size.miniPrograms}-L${size.links}-K${size.officialAccounts}`;
   const env = size.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
   const ours = new Project(workspace, `wechat-${label}`, "wechat", world.spec, env);
+  const stored = new Project(workspace, `wechat-store-${label}`, "wechat", world.spec, env);
   const baseline = new Project(workspace, `baseline-${label}`, "baseline", world.spec, env);
+  const wechat = await startWeChat(world, size.latency);
+  // The token-store stack binds the same plugins, so it needs a WeChat of its own (a stack fails on bindings another
+  // stack made); there no other stack's token calls supersede the tokens in its store.
+  const storeWeChat = await startWeChat(world, size.latency);
+  const redis = await startRedis();
   try {
-    await ours.init({ "wechat:endpoint": counter.url, ...world.config });
-    await baseline.init();
     const parallelArgs = parallel ? ["--parallel", String(parallel)] : [];
+    await ours.init({ "wechat:endpoint": wechat.url, ...world.config });
+    await stored.init({ "wechat:endpoint": storeWeChat.url, ...world.config });
+    // The default layout (wxjava) and mode (read-write); the URL holds no password, so it stays plain text.
+    await stored.setConfig({ "wechat:tokenStore": redis.url }, { plaintext: true });
+    await baseline.init();
+    // Its `up` finds the store empty, fetches every token as without a store and writes it back: the measured
+    // refreshes then read them there.
+    say(`${label}: filling the token store with the token-store stack's up`);
+    await stored.must(["up", "--yes", "--skip-preview", ...parallelArgs]);
+    await checkWorld(storeWeChat.client, "up", size);
     const samples = Object.fromEntries(steps.map((step) => [step.key, []]));
     for (let round = 1; round <= repeat; round++) {
       for (const step of steps) {
+        const [project, target] = step.tokenStore ? [stored, storeWeChat] : [ours, wechat];
         // The baseline runs first, then pulumi-wechat, step by step, so that both see the machine in the same state.
         const base = await baseline.must([...step.args, ...parallelArgs]);
-        await wechat.clearCalls();
-        counter.take();
-        const measured = await ours.must([...step.args, ...parallelArgs]);
-        const calls = summarizeCalls(await wechat.calls(), size.latency);
-        samples[step.key].push({ wechat: measured, baseline: base, calls, connections: counter.take() });
+        await target.client.clearCalls();
+        target.counter.take();
+        const measured = await project.must([...step.args, ...parallelArgs]);
+        const calls = summarizeCalls(await target.client.calls(), size.latency);
+        samples[step.key].push({ wechat: measured, baseline: base, calls, connections: target.counter.take() });
         say(
           `${label} round ${round}/${repeat} ${step.key}: pulumi-wechat ${measured.seconds.toFixed(1)} s, baseline ${base.seconds.toFixed(1)} s, ` +
             `${calls.total} calls, provider peak ${measured.provider.peakRssMb.toFixed(0)} MB`,
         );
-        await checkWorld(wechat, step.key, size);
+        await checkWorld(target.client, step.key, size);
       }
     }
     const results = Object.fromEntries(steps.map((step) => [step.key, { ...aggregate(samples[step.key]), minimum: minimumCalls(step.key, world.counts) }]));
     return { size, repeat, results };
   } finally {
     await ours.remove();
+    await stored.remove();
     await baseline.remove();
-    await counter.close();
-    await emulator.close();
+    await redis.stop();
+    await storeWeChat.close();
+    await wechat.close();
   }
 }
 
