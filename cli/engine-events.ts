@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from "node:util";
+
 /**
  * What a Pulumi operation did to each resource, read from the engine's events: the stream that
  * `pulumi preview --json` prints with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true, and that the Automation API hands
@@ -46,10 +48,17 @@ export interface ResourceOutcome {
   failed: boolean;
 }
 
+/** The operations that change a resource, as counted in reports and on the progress line. */
+const changes = new Set(["create", "update", "replace", "delete"]);
+
 /** Collects engine events into one outcome per resource and the errors reported. */
 export class EngineEvents {
   private readonly outcomes = new Map<string, ResourceOutcome>();
   private readonly refreshed = new Map<string, Record<string, unknown>>();
+  /** Resources whose refresh read other outputs than the state held. */
+  private readonly refreshChanged = new Set<string>();
+  /** Outcomes whose op is a change: kept as events arrive, for the progress line, which asks every second. */
+  private changing = 0;
   readonly errors: string[] = [];
 
   add(event: EngineEvent): void {
@@ -63,14 +72,19 @@ export class EngineEvents {
     const step = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
     if (!step || step.urn.endsWith("::") || step.type.startsWith("pulumi:")) return;
     if (step.op === "refresh") {
-      // The outputs event of a refresh carries what the provider's read returned: WeChat's view.
-      if (event.resOutputsEvent && step.new?.outputs) this.refreshed.set(step.urn, step.new.outputs);
+      // The outputs event of a refresh carries what the provider's read returned (WeChat's view) beside the state's.
+      if (event.resOutputsEvent) {
+        if (step.new?.outputs) this.refreshed.set(step.urn, step.new.outputs);
+        if (!isDeepStrictEqual(step.old?.outputs ?? null, step.new?.outputs ?? null)) this.refreshChanged.add(step.urn);
+      }
       return;
     }
     // A replacement shows as several steps (replace, create-replacement, delete-replaced): they make one outcome.
     const replacing = ["replace", "create-replacement", "delete-replaced"].includes(step.op);
     const previous = this.outcomes.get(step.urn);
     const merged = replacing && previous?.op === "replace" ? previous : undefined;
+    if (previous && changes.has(previous.op)) this.changing -= 1;
+    if (changes.has(replacing ? "replace" : step.op)) this.changing += 1;
     this.outcomes.set(step.urn, {
       urn: step.urn,
       type: step.type,
@@ -86,6 +100,19 @@ export class EngineEvents {
   /** Every resource the operation touched or looked at, with the refreshed outputs where there was a refresh. */
   resources(): ResourceOutcome[] {
     return [...this.outcomes.values()].map((outcome) => ({ ...outcome, outputs: this.refreshed.get(outcome.urn) ?? outcome.outputs }));
+  }
+
+  /** Resources created, updated, replaced or deleted so far (or to be, in a preview). */
+  changed(): number {
+    return this.changing;
+  }
+
+  /**
+   * Whether the operation found the stack in step with WeChat and the program: nothing failed, every resource stays
+   * as it is, and every refresh read what the state holds (so an `up` would only rewrite the same state).
+   */
+  settled(): boolean {
+    return this.errors.length === 0 && this.refreshChanged.size === 0 && [...this.outcomes.values()].every((outcome) => outcome.op === "same" && !outcome.failed);
   }
 
   /** Reads newline-delimited JSON events; lines that are not events (none are expected) are skipped. */

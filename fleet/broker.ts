@@ -1,11 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { listAuthorizers } from "../provider/client/authorizers";
+import { WeChatClient } from "../provider/client/client";
 import { ErrCode } from "../provider/client/codes";
 import { WeChatError } from "../provider/client/errors";
-import { defaultRetryPolicy, withRetry } from "../provider/client/retry";
-import { TokenStore } from "../provider/client/tokens";
-import { Send, Transport } from "../provider/client/transport";
+import { SharedFetch } from "../provider/client/shared-fetch";
 import { type ProviderConfig, isAppId } from "../provider/config";
 
 /** A running token broker: what the fleet's stacks set as `wechat:tokenUrl` and `wechat:tokenUrlSecret`. */
@@ -16,13 +16,27 @@ export interface TokenBroker {
   secret: string;
   /** Stops serving and closes the connections to WeChat. */
   close(): Promise<void>;
-  /** Tokens fetched from WeChat (or the configured token source) so far, by kind. */
-  stats(): { componentTokens: number; accountTokens: number };
+  /** What the broker fetched from WeChat (or the configured token source) so far, by kind. */
+  stats(): BrokerStats;
+}
+
+export interface BrokerStats {
+  componentTokens: number;
+  accountTokens: number;
+  /** Pages of api_get_authorizer_list, read once per run when an account has no configured refresh token. */
+  authorizerListPages: number;
 }
 
 /** WeChat's tokens live 7200 s; a static token from wechat:accessTokens, which never expires here, is announced as one. */
 const maxExpiresInSeconds = 7200;
-const componentTokenPath = "/cgi-bin/component/api_component_token";
+/** The broker's calls by path; every other one fetches an account's token. */
+const kinds: Record<string, keyof BrokerStats> = {
+  "/cgi-bin/component/api_component_token": "componentTokens",
+  "/cgi-bin/component/api_get_authorizer_list": "authorizerListPages",
+};
+
+/** Pages of api_get_authorizer_list read at once. */
+const listConcurrency = 4;
 
 /**
  * Serves the provider's `wechat:tokenUrl` protocol (`GET <url>?appid=<appId>` → `{access_token, expires_in}`) on
@@ -37,18 +51,10 @@ const componentTokenPath = "/cgi-bin/component/api_component_token";
 export async function startTokenBroker(config: ProviderConfig): Promise<TokenBroker> {
   const secret = randomBytes(32).toString("base64url");
   const expected = digest(`Bearer ${secret}`);
-  const fetched = { componentTokens: 0, accountTokens: 0 };
-
-  const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
-  const retry = { ...defaultRetryPolicy, maxAttempts: config.maxAttempts };
-  // The token store sends nothing but token requests: each answer is a token fetched.
-  const send: Send = async (request, context) => {
-    const answer = await withRetry(() => transport.send(request, context), retry);
-    if (request.url === componentTokenPath) fetched.componentTokens++;
-    else fetched.accountTokens++;
-    return answer;
-  };
-  const tokens = new TokenStore(config, send);
+  const fetched: BrokerStats = { componentTokens: 0, accountTokens: 0, authorizerListPages: 0 };
+  const client = new WeChatClient(config, { answered: (request) => (fetched[kinds[request.url] ?? "accountTokens"] += 1) });
+  const authorizers = new SharedFetch<"all", string[]>();
+  const lookUp = (appId: string | null) => lookUpAccount(client, authorizers, appId);
 
   const server = http.createServer((request, response) => {
     // Compared as digests, so that neither the time taken nor a length mismatch tells a guesser anything.
@@ -56,7 +62,7 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     if (url.pathname !== "/token") return void response.writeHead(404).end();
     if (request.method !== "GET") return void response.writeHead(405, { allow: "GET" }).end();
-    void answer(tokens, config, url.searchParams.get("appid")).then(
+    void lookUp(url.searchParams.get("appid")).then(
       ({ status, body }) => response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body)),
       // Only a bug gets here; its message could hold anything, so the provider is told nothing but the status.
       () => response.writeHead(500).end(),
@@ -79,7 +85,7 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
       // Providers keep their connections alive for the whole run; without this, close() would wait for them to time out.
       server.closeAllConnections();
       await closed;
-      await transport.close();
+      await client.close();
     },
   };
 }
@@ -88,14 +94,21 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
  * The answer for one app id, as the provider's token source reads it (provider/client/tokens.ts): HTTP 200 with a
  * token, or with WeChat's `errcode`, which the provider explains as it explains WeChat's own; HTTP 502 when the broker
  * could not get an answer from WeChat, which the provider retries as it retries WeChat's 5xx.
+ *
+ * An account no configured credential serves, while the third-party platform is configured, sends the broker to
+ * api_get_authorizer_list once per run for every authorizer's refresh token: a platform's thousands of them need not
+ * be configured (WECHAT_AUTHORIZER_REFRESH_TOKENS would pass Linux's 128 KiB limit on one variable at about 2,200).
  */
-async function answer(tokens: TokenStore, config: ProviderConfig, appId: string | null): Promise<{ status: number; body: object }> {
-  if (appId === null || !isAppId(appId) || tokens.sourceFor(appId) === undefined) {
-    // The provider's message then says what the code means for the app id: not authorized to the platform, or unknown.
-    const errcode = appId !== null && isAppId(appId) && config.component ? ErrCode.ComponentNotAuthorized : ErrCode.InvalidAppId;
-    return { status: 200, body: { errcode, errmsg: "the token broker holds no credential for this app id" } };
-  }
+async function lookUpAccount(client: WeChatClient, authorizers: SharedFetch<"all", string[]>, appId: string | null): Promise<{ status: number; body: object }> {
+  const { tokens, config } = client;
   try {
+    if (appId === null || !isAppId(appId)) return refused(ErrCode.InvalidAppId);
+    if (tokens.sourceFor(appId) === undefined && config.component) {
+      const component = config.component;
+      await authorizers.get("all", () => listAuthorizers(client, component, listConcurrency));
+    }
+    // The provider's message then says what the code means for the app id: not authorized to the platform, or unknown.
+    if (tokens.sourceFor(appId) === undefined) return refused(config.component ? ErrCode.ComponentNotAuthorized : ErrCode.InvalidAppId);
     const token = await tokens.current(appId, `account ${appId}`);
     // At least 1: the provider refuses an answer whose expires_in is not positive.
     const expiresIn = Math.max(1, Math.min(maxExpiresInSeconds, Math.floor((token.expiresAt - Date.now()) / 1000)));
@@ -105,6 +118,10 @@ async function answer(tokens: TokenStore, config: ProviderConfig, appId: string 
     // WeChatError messages name the call and the account, never a token or secret.
     return { status: error.errcode === undefined ? 502 : 200, body: { errcode: error.errcode ?? ErrCode.SystemBusy, errmsg: error.message } };
   }
+}
+
+function refused(errcode: number): { status: number; body: object } {
+  return { status: 200, body: { errcode, errmsg: "the token broker holds no credential for this app id" } };
 }
 
 function digest(value: string): Buffer {

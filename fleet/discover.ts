@@ -1,8 +1,10 @@
 import { WeChatClient } from "../provider/client/client";
 import { ErrCode } from "../provider/client/codes";
-import { CallContext, WeChatError, isWeChatError } from "../provider/client/errors";
+import { CallContext, isWeChatError } from "../provider/client/errors";
 import { LinkItem, LinksApi } from "../provider/client/links";
 import { PluginEntry, PluginsApi, isRecord, text } from "../provider/client/plugins";
+import { inPool } from "../provider/client/pool";
+import { listAuthorizers } from "../provider/client/authorizers";
 import { type ComponentCredentials, type ProviderConfig, isAppId } from "../provider/config";
 import { checkFields } from "../provider/inputs";
 import { linkStatusWords } from "../provider/link";
@@ -21,9 +23,6 @@ export interface DiscoverOptions {
   /** Told what exists but is left out of the spec, and why; default: stderr, as the provider's warnings. */
   warn?: (message: string) => void;
 }
-
-/** api_get_authorizer_list's largest page. */
-const pageSize = 500;
 
 /**
  * Statuses `adopt: true` takes over without a write: an application waiting for its developer or approved, a link
@@ -77,8 +76,8 @@ class Reader {
         "discover lists the accounts that authorized a third-party platform: configure wechat:componentAppId, wechat:componentAppSecret and wechat:componentVerifyTicket, or name the accounts (--accounts)",
       );
     }
-    const appIds = await this.authorizers(component);
-    const found = await this.map(appIds, async (appId) => {
+    const appIds = await listAuthorizers(this.client, component, this.concurrency);
+    const found = await this.each(appIds, async (appId) => {
       const info = await this.authorizerInfo(component, appId);
       try {
         return info.miniProgram
@@ -102,7 +101,7 @@ class Reader {
   async accounts(appIds: string[]): Promise<Found[]> {
     const invalid = appIds.filter((appId) => !isAppId(appId));
     if (invalid.length > 0) throw new Error(`accounts must be app ids (wx followed by 16 lowercase hex digits); got ${invalid.map((a) => JSON.stringify(a)).join(", ")}`);
-    return this.map([...new Set(appIds)], async (appId): Promise<Found> => {
+    return this.each([...new Set(appIds)], async (appId): Promise<Found> => {
       try {
         return { appId, kind: "miniProgram", plugins: await this.plugins.listPlugins(appId) };
       } catch (error) {
@@ -134,7 +133,7 @@ class Reader {
   /** The mini programs' original ids: known from the platform's account info, or asked for when the platform is configured. */
   private usernames(miniPrograms: Array<Extract<Found, { kind: "miniProgram" }>>): Promise<Array<{ appId: string; username?: string }>> {
     const component = this.component;
-    return this.map(miniPrograms, async ({ appId, username }) => {
+    return this.each(miniPrograms, async ({ appId, username }) => {
       if (username || !component) return { appId, username };
       try {
         return { appId, username: (await this.authorizerInfo(component, appId)).username };
@@ -146,26 +145,10 @@ class Reader {
     });
   }
 
-  /** Every page of api_get_authorizer_list; each account's refresh token goes to the token store, and nowhere else. */
-  private async authorizers(component: ComponentCredentials): Promise<string[]> {
-    const context: CallContext = { call: "api_get_authorizer_list", account: `third-party platform ${component.appId}` };
-    const page = (offset: number) =>
-      this.client.callAsComponent("/cgi-bin/component/api_get_authorizer_list", { component_appid: component.appId, offset, count: pageSize }, context);
-    const first = await page(0);
-    const total = Number(first.total_count);
-    if (!Number.isInteger(total) || total < 0) throw new WeChatError("WECHAT_BAD_RESPONSE", context, "the answer had no total_count");
-    const offsets = Array.from({ length: Math.max(0, Math.ceil(total / pageSize) - 1) }, (_, i) => (i + 1) * pageSize);
-    const appIds = new Set<string>();
-    for (const body of [first, ...(await this.map(offsets, page))]) {
-      for (const item of Array.isArray(body.list) ? body.list.filter(isRecord) : []) {
-        const appId = text(item.authorizer_appid);
-        if (!isAppId(appId)) continue;
-        appIds.add(appId);
-        // WeChat's list holds the current refresh token; a configured one may be stale.
-        if (typeof item.refresh_token === "string" && item.refresh_token !== "") this.client.tokens.addAuthorizer(appId, item.refresh_token);
-      }
-    }
-    return [...appIds];
+  /** `task` on every item, `concurrency` at once, results in order; the first failure is thrown once all settled. */
+  private async each<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+    // Nothing stops the pool but a failure, which it throws: every item has its result.
+    return (await inPool(items, this.concurrency, task)) as R[];
   }
 
   /**
@@ -180,25 +163,6 @@ class Reader {
     return { miniProgram: isRecord(info.MiniProgramInfo), username: username === "" ? undefined : username };
   }
 
-  /** `task` on every item, at most `concurrency` at once, results in order; after a failure no new task starts, and the first failure is thrown once all have settled. */
-  private async map<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = [];
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const worker = async () => {
-      while (!failure && next < items.length) {
-        const i = next++;
-        try {
-          results[i] = await task(items[i]);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
-    if (failure) throw failure.error;
-    return results;
-  }
 }
 
 function miniProgramSpec(account: Extract<Found, { kind: "miniProgram" }>, warn: (message: string) => void): MiniProgramSpec {

@@ -51,7 +51,7 @@ export interface FleetReport {
   startedAt: string;
   /** Wall time; for a merged report, that of the longest part (the parts run side by side). */
   seconds: number;
-  /** Tokens the run's token broker fetched from WeChat, by kind; the stacks fetch none themselves. */
+  /** Tokens the run's token broker fetched from WeChat by kind, and the authorizer list pages it read; the stacks fetch none themselves. */
   tokens: Record<string, number>;
   stacks: ShardReport[];
 }

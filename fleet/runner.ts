@@ -5,6 +5,7 @@ import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { report as driftReport } from "../cli/drift";
 import { EngineEvents } from "../cli/engine-events";
 import type { ProviderConfig } from "../provider/config";
+import { inPool } from "../provider/client/pool";
 import { startTokenBroker } from "./broker";
 import { Progress } from "./progress";
 import { type FleetReport, type Operation, type ShardReport, changed, countOutcomes, emptyCounts } from "./report";
@@ -81,7 +82,7 @@ export function selectShards(shards: number, only?: Part): number[] {
  * Runs an operation on the fleet's shards, at most `concurrency` stacks at once, one shard's failure not stopping
  * the others (unless failFast), with one token broker serving every stack; returns the report.
  * - up: refresh, then update, in one `pulumi up --refresh`, so that approvals and changes made outside Pulumi are
- *   acted on.
+ *   acted on; a stack that `preview --refresh` finds settled is left as it is (see ShardRun.operate).
  * - preview, drift: `pulumi preview --refresh`; only reads.
  * - destroy: `pulumi destroy`, then the stack is removed; only stacks that exist.
  * Every refresh and destroy runs the program (runProgram) so that providers are configured as the program is now,
@@ -108,8 +109,14 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
       program: { specPath: options.specPath, shards },
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
-    const shard = new ShardRun(ws, options, shards, tagged, progress);
-    stacks = await inPool(selected, options.concurrency, options.failFast, () => options.stop?.aborted === true, (index) => shard.run(index));
+    const shard = new ShardRun(ws, options, shards, tagged, names, progress);
+    let failed = false;
+    const run = async (index: number) => {
+      const report = await shard.run(index);
+      if (report.status === "failed") failed = true;
+      return report;
+    };
+    stacks = await inPool(selected, options.concurrency, run, () => options.stop?.aborted === true || (options.failFast && failed));
     progress.close();
   } finally {
     await broker.close();
@@ -121,35 +128,9 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     parts: options.only ? [`${options.only.index}/${options.only.count}`] : [],
     startedAt: startedAt.toISOString(),
     seconds: (Date.now() - startedAt.getTime()) / 1000,
-    tokens: broker.stats(),
+    tokens: { ...broker.stats() },
     stacks: stacks.map((report, i) => report ?? skipped(stackPrefix, selected[i])),
   };
-}
-
-/**
- * Runs `run` on each item, `concurrency` at a time; once `stopped()` holds, or after a failure with failFast, starts no
- * more (their slots stay undefined).
- */
-async function inPool(
-  items: number[],
-  concurrency: number,
-  failFast: boolean,
-  stopped: () => boolean,
-  run: (item: number) => Promise<ShardReport>,
-): Promise<Array<ShardReport | undefined>> {
-  const results = new Map<number, ShardReport>();
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!(failFast && failed) && !stopped() && next < items.length) {
-      const at = next++;
-      const result = await run(items[at]);
-      results.set(at, result);
-      if (result.status === "failed") failed = true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return items.map((_, at) => results.get(at));
 }
 
 function skipped(prefix: string, shard: number): ShardReport {
@@ -163,6 +144,8 @@ class ShardRun {
     private readonly options: FleetRunOptions,
     private readonly shards: number,
     private readonly tagged: Set<string>,
+    /** The fleet's stacks before this run; only those can be settled already. */
+    private readonly existing: Set<string>,
     private readonly progress: Progress,
   ) {}
 
@@ -172,12 +155,13 @@ class ShardRun {
     const logPath = join(this.ws.workDir, "logs", `${stack}.log`);
     const log = createWriteStream(logPath);
     log.write(`pulumi-wechat-fleet ${operation}, stack ${stack} (shard ${shard} of ${this.shards}), ${new Date().toISOString()}\n`);
-    const events = new EngineEvents();
+    // The events of the operation that stands for the shard: an up's preview when it found nothing to do, else the up.
+    let events = new EngineEvents();
     const started = Date.now();
-    this.progress.start(stack, () => changed(countOutcomes(events.resources())));
+    this.progress.start(stack, () => events.changed());
     let error: string | undefined;
     try {
-      await this.operate(stack, events, log);
+      await this.operate(stack, log, () => (events = new EngineEvents()));
     } catch (caught) {
       error = failure(events, caught);
       log.write(`\n${error}\n`);
@@ -191,21 +175,39 @@ class ShardRun {
     return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, error, seconds, log: relative(cwd, logPath) };
   }
 
-  private async operate(name: string, events: EngineEvents, log: WriteStream): Promise<void> {
+  /**
+   * Runs the operation on the stack, each Pulumi command with the events collector `collect` returns.
+   * An `up` of a stack that has resources first runs `preview --refresh`, which reads WeChat as the up's refresh would
+   * but writes nothing, and stops there when it finds the stack settled (see EngineEvents.settled): the up would only
+   * rewrite the same state, once per refreshed resource (Pulumi checkpoints every step), which takes a shard longer
+   * than the reads. A shard with anything to do pays one more list per account for its up's own refresh.
+   */
+  private async operate(name: string, log: WriteStream, collect: () => EngineEvents): Promise<void> {
     const { operation, parallel, cancel } = this.options;
     const stack = operation === "destroy" ? await Stack.select(name, this.ws) : await Stack.createOrSelect(name, this.ws);
     if (operation !== "destroy" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
-    const common = {
+    const options = (events: EngineEvents) => ({
       parallel,
       signal: cancel,
       color: "never" as const,
       onEvent: (event: Parameters<EngineEvents["add"]>[0]) => events.add(event),
       onOutput: (text: string) => log.write(text),
       onError: (text: string) => log.write(text),
-    };
-    if (operation === "up") await stack.up({ ...common, refresh: true, runProgram: true });
-    else if (operation === "destroy") await stack.destroy({ ...common, runProgram: true, remove: true });
-    else await stack.preview({ ...common, refresh: true, runProgram: true });
+      runProgram: true,
+    });
+    if (operation === "destroy") {
+      await stack.destroy({ ...options(collect()), remove: true });
+    } else if (operation !== "up") {
+      await stack.preview({ ...options(collect()), refresh: true });
+    } else {
+      if (this.existing.has(name)) {
+        const look = collect();
+        await stack.preview({ ...options(look), refresh: true });
+        if (look.settled()) return;
+        log.write("\nThe preview found changes: running the update.\n\n");
+      }
+      await stack.up({ ...options(collect()), refresh: true });
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { inPool } from "../provider/client/pool";
 import { shardStackName } from "./shards";
 
 /**
@@ -139,6 +140,9 @@ export function stackIndex(name: string, prefix: string): number | undefined {
   return /^(0|[1-9]\d*)$/.test(rest) && shardStackName(prefix, Number(rest)) === name ? Number(rest) : undefined;
 }
 
+/** Stacks whose tags are read at once. */
+const tagReaders = 4;
+
 /** The fleet's existing stacks, by index, with the shard count each records. */
 export async function fleetStacks(ws: LocalWorkspace, prefix: string): Promise<FleetStack[]> {
   const names = (await ws.listStacks()).map((s) => s.name);
@@ -146,12 +150,12 @@ export async function fleetStacks(ws: LocalWorkspace, prefix: string): Promise<F
     const index = stackIndex(name, prefix);
     return index === undefined ? [] : [{ name, index }];
   });
-  return Promise.all(
-    stacks.map(async (stack) => {
-      const tag = (await ws.listTags(stack.name))[shardsTag];
-      return { ...stack, shards: tag === undefined ? undefined : Number(tag) };
-    }),
-  ).then((all) => all.sort((a, b) => a.index - b.index));
+  // One `pulumi stack tag ls` process per stack: a few at a time, not hundreds at once.
+  const tagged = await inPool(stacks, tagReaders, async (stack) => {
+    const tag = (await ws.listTags(stack.name))[shardsTag];
+    return { ...stack, shards: tag === undefined ? undefined : Number(tag) };
+  });
+  return (tagged as FleetStack[]).sort((a, b) => a.index - b.index);
 }
 
 /**

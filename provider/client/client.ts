@@ -2,10 +2,12 @@ import type { ProviderConfig } from "../config";
 import { CallContext } from "./errors";
 import { RetryPolicy, defaultRetryPolicy, withRetry } from "./retry";
 import { TokenStore } from "./tokens";
-import { Send, Transport, WeChatResponse } from "./transport";
+import { Send, Transport, WeChatRequest, WeChatResponse } from "./transport";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
+  /** Told of every request WeChat (or a token source) answered, once retries are done: the token broker counts them. */
+  answered?: (request: WeChatRequest) => void;
 }
 
 /**
@@ -21,7 +23,11 @@ export class WeChatClient {
     const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: config.maxAttempts, ...options.retry };
     const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
     this.transport = transport;
-    this.send = (request, context) => withRetry(() => transport.send(request, context), retry);
+    this.send = async (request, context) => {
+      const answer = await withRetry(() => transport.send(request, context), retry);
+      options.answered?.(request);
+      return answer;
+    };
     this.tokens = new TokenStore(config, this.send);
   }
 

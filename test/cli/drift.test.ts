@@ -112,5 +112,33 @@ describe("engine events", () => {
       { name: "b", op: "same", status: "approved", reasons: [] },
     ]);
     expect(collected.errors).toEqual(["plugin list for mini program wx… failed: WeChat error 45009"]);
+    expect(collected.changed()).toBe(1);
+  });
+
+  describe("say whether the stack is settled (an up would change nothing)", () => {
+    const approved = { status: "approved", appliedVersion: "2.2.46" };
+    const refreshed = (name: string, old: Record<string, unknown>, read: Record<string, unknown> | null): EngineEvent => ({
+      resOutputsEvent: { metadata: { ...step("refresh", plugin, name, old), new: read && { outputs: read } } },
+    });
+    const same = (name: string): EngineEvent => ({ resourcePreEvent: { metadata: step("same", plugin, name, approved) } });
+    const settled = (events: EngineEvent[]) => {
+      const collected = new EngineEvents();
+      for (const event of events) collected.add(event);
+      return collected.settled();
+    };
+
+    it("when every refresh read what the state holds, in any key order, and every step is same", () => {
+      expect(settled([refreshed("a", approved, { appliedVersion: "2.2.46", status: "approved" }), same("a"), same("b")])).toBe(true);
+    });
+
+    it.each<[string, EngineEvent[]]>([
+      ["a refresh read other outputs (an approval)", [refreshed("a", { status: "applying" }, approved), same("a")]],
+      ["a refresh found the resource gone", [refreshed("a", approved, null), same("a")]],
+      ["a step changes a resource", [same("a"), { resourcePreEvent: { metadata: step("create", plugin, "b") } }]],
+      ["a resource failed", [same("a"), { resOpFailedEvent: { metadata: step("same", plugin, "a", approved) } }]],
+      ["the engine reported an error", [same("a"), { diagnosticEvent: { severity: "error", message: "connect ECONNREFUSED" } }]],
+    ])("not when %s", (_, events) => {
+      expect(settled(events)).toBe(false);
+    });
   });
 });

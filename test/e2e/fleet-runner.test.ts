@@ -118,6 +118,13 @@ async function stacks(): Promise<string[]> {
   return (JSON.parse(await stackCommand("stack", "ls", "--json")) as Array<{ name: string }>).map((s) => s.name).sort();
 }
 
+/** The updates (ups, refreshes, destroys) recorded in each stack's history. */
+async function historyLengths(count: number): Promise<number[]> {
+  const lengths: number[] = [];
+  for (let i = 0; i < count; i++) lengths.push((JSON.parse(await stackCommand("stack", "history", "--json", "--stack", `wechat-fleet-${i}`)) as unknown[]).length);
+  return lengths;
+}
+
 /** The fleet resources' names in a stack's state. */
 async function stateOf(stack: string): Promise<string[]> {
   const { deployment } = JSON.parse(await stackCommand("stack", "export", "--stack", stack));
@@ -172,7 +179,7 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(up.stdout).toContain("## WeChat fleet `up`: done in 4 shards");
     expect(total(up.report!, "created")).toBe(resources);
     expect(total(up.report!, "failed")).toBe(0);
-    expect(up.report!.tokens).toEqual({ componentTokens: 1, accountTokens: miniPrograms.length + officialAccounts.length });
+    expect(up.report!.tokens).toEqual({ componentTokens: 1, accountTokens: miniPrograms.length + officialAccounts.length, authorizerListPages: 0 });
     expect(await stacks()).toEqual(["wechat-fleet-0", "wechat-fleet-1", "wechat-fleet-2", "wechat-fleet-3"]);
     for (let i = 0; i < 4; i++) {
       expect(JSON.parse(await stackCommand("stack", "tag", "ls", "--json", "--stack", `wechat-fleet-${i}`))).toMatchObject({ "pulumi-wechat-fleet:shards": "4" });
@@ -191,6 +198,19 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(drift.report!.stacks.flatMap((s) => s.waiting)).toHaveLength(officialAccounts.length * 3);
     expect(total(drift.report!, "unchanged")).toBe(resources);
     expect(await writes()).toEqual([]);
+  });
+
+  it("a no-change up reads each account once and writes no stack: its preview finds every shard settled", async () => {
+    const before = await historyLengths(4);
+    await emulator.clearCalls();
+    const up = await fleet("up", "--spec", "fleet.yaml");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(total(up.report!, "unchanged")).toBe(resources);
+    const { counts } = await emulator.calls();
+    expect(counts["/wxa/plugin#list"]).toBe(miniPrograms.length);
+    expect(counts["/cgi-bin/wxopen/wxamplinkget"]).toBe(officialAccounts.length);
+    expect(await writes()).toEqual([]);
+    expect(await historyLengths(4)).toEqual(before);
   });
 
   it("drift reports plugins unbound outside Pulumi in two shards (exit 2), preview counts them without acting, and up binds them again", async () => {
@@ -216,9 +236,13 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(total(preview.report!, "created")).toBe(2);
     expect((await emulator.state()).bindings).toHaveLength(miniPrograms.length * 2 - 2);
 
+    // Only the two shards with something to do run an update; the others' preview finds them settled.
+    const before = await historyLengths(4);
     const up = await fleet("up", "--spec", "fleet.yaml");
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(total(up.report!, "created")).toBe(2);
+    expect(total(up.report!, "unchanged")).toBe(resources - 2);
+    expect(await historyLengths(4)).toEqual(before.map((n, i) => (i === 1 || i === 3 ? n + 1 : n)));
     expect((await fleet("drift", "--spec", "fleet.yaml")).code).toBe(0);
   });
 

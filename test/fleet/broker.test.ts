@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 /** The runner's configuration: the third-party platform's credentials, which only the broker holds. */
-function platformConfig() {
+function platformConfig(refreshTokensConfigured = true) {
   const loaded = loadConfig(
     (key) =>
       ({
@@ -24,7 +24,7 @@ function platformConfig() {
         "wechat:componentAppId": seed.component.appId,
         "wechat:componentAppSecret": seed.component.appSecret,
         "wechat:componentVerifyTicket": seed.component.verifyTicket,
-        "wechat:authorizerRefreshTokens": JSON.stringify(refreshTokens()),
+        "wechat:authorizerRefreshTokens": refreshTokensConfigured ? JSON.stringify(refreshTokens()) : undefined,
       })[key],
     {},
   );
@@ -55,7 +55,7 @@ describe("the token broker", () => {
     }
     for (const { body } of answers) expect(body!.expires_in).toBeGreaterThan(7000);
     expect(await counts()).toEqual({ "/cgi-bin/component/api_component_token": 1, "/cgi-bin/component/api_authorizer_token": accounts.length });
-    expect(broker.stats()).toEqual({ componentTokens: 1, accountTokens: accounts.length });
+    expect(broker.stats()).toEqual({ componentTokens: 1, accountTokens: accounts.length, authorizerListPages: 0 });
     expect(broker.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/token$/);
   });
 
@@ -70,7 +70,7 @@ describe("the token broker", () => {
     const renewed = await ask(seed.coffee);
     expect(renewed.body!.access_token).not.toBe(first.body!.access_token);
     expect(renewed.body!.expires_in).toBeGreaterThan(7000);
-    expect(broker.stats()).toEqual({ componentTokens: 2, accountTokens: 2 });
+    expect(broker.stats()).toEqual({ componentTokens: 2, accountTokens: 2, authorizerListPages: 0 });
   });
 
   it.each([
@@ -83,7 +83,7 @@ describe("the token broker", () => {
     expect(status).toBe(401);
     expect(text).toBe("");
     expect(await counts()).toEqual({});
-    expect(broker.stats()).toEqual({ componentTokens: 0, accountTokens: 0 });
+    expect(broker.stats()).toEqual({ componentTokens: 0, accountTokens: 0, authorizerListPages: 0 });
   });
 
   it("refuses a request to another path or with another method, once the secret is shown", async () => {
@@ -99,6 +99,24 @@ describe("the token broker", () => {
     expect((await ask("not-an-app-id")).body).toMatchObject({ errcode: 40013 });
     await emulator.fault({ path: "/cgi-bin/component/api_authorizer_token", appId: seed.bakery, errcode: 61023 });
     expect((await ask(seed.bakery)).body).toMatchObject({ errcode: 61023 });
+  });
+
+  it("without configured refresh tokens, takes every authorizer's from api_get_authorizer_list, once per run", async () => {
+    const listing = await startTokenBroker(platformConfig(false));
+    try {
+      const asked = [...accounts, "wx00000000000000ff", "wx00000000000000fe"];
+      const answers = await Promise.all(asked.map((appId) => ask(appId, `Bearer ${listing.secret}`, listing.url)));
+      expect(answers.slice(0, accounts.length).map((answer) => typeof answer.body?.access_token)).toEqual(accounts.map(() => "string"));
+      // Accounts that did not authorize the platform are refused as before, without listing again.
+      expect(answers.slice(accounts.length).map((answer) => answer.body?.errcode)).toEqual([61003, 61003]);
+      expect((await ask("wx00000000000000fd", `Bearer ${listing.secret}`, listing.url)).body).toMatchObject({ errcode: 61003 });
+      const c = await counts();
+      expect(c["/cgi-bin/component/api_get_authorizer_list"]).toBe(1);
+      expect(c["/cgi-bin/component/api_authorizer_token"]).toBe(accounts.length);
+      expect(listing.stats()).toEqual({ componentTokens: 1, accountTokens: accounts.length, authorizerListPages: 1 });
+    } finally {
+      await listing.close();
+    }
   });
 
   it("answers 502, which the provider retries, when WeChat gave no answer", async () => {
