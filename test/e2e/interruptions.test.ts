@@ -9,7 +9,7 @@ import { EmulatorClient } from "../../emulator/index";
 import { PulumiStack } from "../../scripts/pulumi-project.mjs";
 import { useEmulator } from "../support/emulator";
 import { expectFleetAtWeChat, expectFleetInState, fleet } from "./fleet";
-import { Project, until, type Result } from "./project";
+import { Project, thirdPartyConfig, until, type Result } from "./project";
 
 /*
  * A CI job killed in the middle of `pulumi up` or `destroy`, and WeChat (the emulator) restarting under a run. The
@@ -135,30 +135,41 @@ describe("pulumi up or destroy killed part-way (SIGKILL to the CLI and every pro
 });
 
 describe("the emulator restarted (with --state) in the middle of a run", () => {
-  it("the run succeeds or fails cleanly, the state file stays whole, and the next up converges", async () => {
+  it("the applications in flight when it dies fail the run cleanly, naming each, the state file stays whole, and the recovery up converges", async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), "wechat-restart-")), "wechat-state.json");
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const wechat = new EmulatorClient(url);
     let server = await startEmulatorCli(port, stateFile);
     try {
-      const project = await Project.create("restart", url);
+      // One attempt per call: a call the restart cuts off fails, where a retry could reach the restarted emulator, so
+      // the run fails through the calls in flight every time.
+      const project = await Project.create("restart", url, { ...thirdPartyConfig(), "wechat:maxAttempts": "1" });
       project.write(fleet());
-      // Half of the applications go through; the rest are in flight when the emulator dies.
+      // Half of the applications go through; the rest are held, unanswered and without acting, until the emulator dies.
+      const heldAtMost = 1_000;
       await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 0, times: 10 });
-      await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 5_000 });
+      const held = await wechat.addFault({ path: "/wxa/plugin", action: "apply", delayMs: 120_000, times: heldAtMost });
+      // A held call uses up one of the fault's `times` as it arrives, and the call log records it only once answered.
+      const inFlight = async () => heldAtMost - ((await wechat.world()).faults.find((fault) => fault.id === held)?.remaining ?? heldAtMost);
       const run = project.start(["up", "--yes", "--skip-preview"]);
-      await until("half of the applications", async () => ((await wechat.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 10);
+      await until("half of the applications, and the next ones in flight", async () => ((await wechat.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 10 && (await inFlight()) >= 1);
+      const cutOff = await inFlight();
       await stop(server);
       expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: "pulumi-wechat-emulator-state", version: 2 });
       server = await startEmulatorCli(port, stateFile);
 
       const result = await run.result;
+      expect(result.code).not.toBe(0);
       expect(output(result)).not.toMatch(/\n\s+at .+:\d+:\d+/);
-      if (result.code !== 0) expect(output(result)).toMatch(/could not reach http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
+      // Each held application ends with its connection cut (calls made while the emulator was down are refused instead).
+      const cut = /plugin apply for mini program wx[0-9a-f]{16} \(plugin wx[0-9a-f]{16}\) failed: could not reach http:\/\/127\.0\.0\.1:\d+\/wxa\/plugin\?access_token=REDACTED: (other side closed|.*ECONNRESET)/g;
+      expect(new Set(output(result).match(cut)).size).toBeGreaterThanOrEqual(cutOff);
       expect(await pendingOperations(project)).toEqual([]);
 
-      const next = await project.up();
+      // The recovery the README gives for a failed run: a create whose apply acted, and whose next call was cut off, is
+      // at WeChat but not in the state.
+      const next = await upAdopting(project);
       expect(output(next)).not.toMatch(/error:/);
       await expectFleetAtWeChat(wechat);
       await expectFleetInState(project);
