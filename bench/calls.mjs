@@ -3,9 +3,11 @@
 export const callKinds = [
   { key: "/cgi-bin/component/api_component_token", label: "platform token `api_component_token`" },
   { key: "/cgi-bin/component/api_authorizer_token", label: "account tokens `api_authorizer_token`" },
+  { key: "/cgi-bin/component/api_get_authorizer_list", label: "authorizer list pages `api_get_authorizer_list`" },
   { key: "/cgi-bin/component/api_get_authorizer_info", label: "usernames `api_get_authorizer_info`" },
   { key: "/wxa/plugin#list", label: "plugin lists `plugin list`" },
   { key: "/wxa/plugin#apply", label: "plugin applies `plugin apply`" },
+  { key: "/wxa/plugin#update", label: "plugin versions `plugin update`" },
   { key: "/wxa/plugin#unbind", label: "plugin unbinds `plugin unbind`" },
   { key: "/cgi-bin/wxopen/wxamplinkget", label: "link lists `wxamplinkget`" },
   { key: "/cgi-bin/wxopen/wxamplink", label: "links `wxamplink`" },

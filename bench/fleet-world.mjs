@@ -79,31 +79,31 @@ export function scaledSize(base, resources) {
 /**
  * The fewest WeChat calls of each kind a step can make (keys as bench/calls.mjs's kinds). Reads: one list per account
  * (M plugin lists, K link lists); tokens: the platform's component token once and each account's token once per run
- * (the runner's token broker); writes: one per resource created or deleted. A create's lists are counted at their
- * lower bound, the one list per account that a refresh also makes.
+ * (the runner's token broker), which takes the accounts' refresh tokens from api_get_authorizer_list (one page per
+ * 500 accounts) as a platform with thousands of accounts does; writes: one per resource created or deleted, and one
+ * version update per plugin created, since every plugin of the generated spec declares its version, which an
+ * application cannot set. A create's lists are counted at their lower bound, the one list per account that a refresh
+ * also makes, plus one per new link: WeChat's link list names a mini program only by its original id, which the
+ * generated spec does not give (a discovered one does), so a stack learns it from the list after the invitation, as
+ * it would from one api_get_authorizer_info per link.
  */
 export function fleetMinimum(step, counts, changed = { plugins: 0, links: 0 }) {
-  const tokens = { "/cgi-bin/component/api_component_token": 1, "/cgi-bin/component/api_authorizer_token": counts.accounts };
-  const reads = { "/wxa/plugin#list": counts.miniPrograms, "/cgi-bin/wxopen/wxamplinkget": counts.officialAccounts };
+  const tokens = {
+    "/cgi-bin/component/api_component_token": 1,
+    "/cgi-bin/component/api_get_authorizer_list": Math.max(1, Math.ceil((counts.miniPrograms + counts.officialAccounts) / 500)),
+    "/cgi-bin/component/api_authorizer_token": counts.accounts,
+  };
+  const reads = (newLinks) => ({ "/wxa/plugin#list": counts.miniPrograms, "/cgi-bin/wxopen/wxamplinkget": counts.officialAccounts + newLinks });
+  const creates = ({ plugins, links }) => ({ ...tokens, ...reads(links), "/wxa/plugin#apply": plugins, "/wxa/plugin#update": plugins, "/cgi-bin/wxopen/wxamplink": links });
   switch (step) {
     case "up":
-      return {
-        ...tokens,
-        ...reads,
-        "/wxa/plugin#apply": counts.plugins,
-        "/cgi-bin/wxopen/wxamplink": counts.links,
-      };
+      return creates(counts);
     case "noChange":
     case "drift":
     case "oobDrift":
-      return { ...tokens, ...reads };
+      return { ...tokens, ...reads(0) };
     case "oobUp":
-      return {
-        ...tokens,
-        ...reads,
-        "/wxa/plugin#apply": changed.plugins,
-        "/cgi-bin/wxopen/wxamplink": changed.links,
-      };
+      return creates(changed);
     case "destroy":
       return {
         ...tokens,
