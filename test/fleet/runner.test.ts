@@ -116,6 +116,12 @@ describe("the stacks' environment", () => {
     expect(stackEnvironment({ ...runner, WECHAT_ADOPT: "false" }, cwd, { wechat: { ...wechat, adopt: false } }).WECHAT_ADOPT).toBe("");
   });
 
+  it("has the stacks' Node processes capture no stack frames, unless NODE_OPTIONS sets a limit of its own", () => {
+    expect(stackEnvironment({}, cwd, {}).NODE_OPTIONS).toBe("--stack-trace-limit=0");
+    expect(stackEnvironment({ NODE_OPTIONS: "--max-old-space-size=4096" }, cwd, {}).NODE_OPTIONS).toBe("--max-old-space-size=4096 --stack-trace-limit=0");
+    expect(stackEnvironment({ NODE_OPTIONS: "--stack-trace-limit=20" }, cwd, {}).NODE_OPTIONS).toBeUndefined();
+  });
+
   it("gives the program no spec and no WeChat settings for commands that run none", () => {
     const env = stackEnvironment(runner, cwd, {});
     expect(env.PULUMI_WECHAT_FLEET_SPEC).toBeUndefined();
