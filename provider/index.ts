@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { linkProvider, pluginProvider } from "./dynamic";
+// \`import x = require()\`: the provider objects must be the modules' own exports (see dynamic/plugin.ts), which an ES
+// import would copy.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import linkProvider = require("./dynamic/link");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import pluginProvider = require("./dynamic/plugin");
 import type { LinkStatus } from "./link";
 import type { PluginStatus } from "./plugin";
 

@@ -10,7 +10,7 @@ import { warn } from "./log";
 import { PluginResource } from "./plugin";
 
 /**
- * What the provider objects in each resource's state (`__provider`, see dynamic.ts) delegate to, through
+ * What the provider objects in each resource's state (`__provider`, see dynamic/plugin.ts) delegate to, through
  * `require("pulumi-wechat/runtime")`: the code that runs is always the installed package's, never a copy kept in the
  * state. One instance per provider process: both resource types share its connection pool, tokens and list answers
  * for the whole Pulumi run.
