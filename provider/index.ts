@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-// \`import x = require()\`: the provider objects must be the modules' own exports (see dynamic/plugin.ts), which an ES
-// import would copy.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import linkProvider = require("./dynamic/link");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import pluginProvider = require("./dynamic/plugin");
+// Namespace imports: compiled, they are the modules' own exports (an ES module's, which TypeScript's interop hands on
+// as they are), which Pulumi's serializer must find to store a require of the module (see dynamic/plugin.ts).
+import * as linkProvider from "./dynamic/link";
+import * as pluginProvider from "./dynamic/plugin";
 import type { LinkStatus } from "./link";
 import type { PluginStatus } from "./plugin";
 

@@ -81,7 +81,7 @@ describe("pulumi up, preview, refresh and destroy on a real program", () => {
     expect(failed.code).not.toBe(0);
     expect(failed.stdout).toMatch(/plugin update for mini program wxc0ffee0000000001 \(plugin wx1000000000000002\) failed: WeChat error 89257/);
     const chat = (await project.resources()).find((r) => r.urn.endsWith("::chat"));
-    expect(chat?.outputs).toMatchObject({ status: "approved", __provider: expect.stringContaining('require("pulumi-wechat/dynamic/plugin")') });
+    expect(chat?.outputs).toMatchObject({ status: "approved", __provider: expect.stringContaining('require("pulumi-wechat/dist/provider/dynamic/plugin.js")') });
 
     await project.must(["refresh", "--yes", "--skip-preview"]);
     project.write(declared("1.0.0"));
