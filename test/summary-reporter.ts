@@ -6,7 +6,10 @@ export default class SummaryReporter implements Reporter {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    // A file that fails to load has no tests to fail: it counts as one failure, or the line would say "0 failed".
+    let unloaded = 0;
     for (const module of testModules) {
+      if (module.state() === "failed" && [...module.children.allTests()].length === 0) unloaded++;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") passed++;
@@ -14,6 +17,7 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+    const files = unloaded ? ` (${unloaded} of them ${unloaded === 1 ? "a file" : "files"} that did not load)` : "";
+    process.stdout.write(`\n${passed} passed, ${failed + unloaded} failed${files}${skipped ? `, ${skipped} skipped` : ""}\n`);
   }
 }

@@ -3,16 +3,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /*
- * The link provider object Pulumi stores in every resource's state as `__provider`. This module's exports (its
- * methods, one export each) are the object itself, and the package exports the module by its file, the name Pulumi's
- * closure serializer gives it, so that the serializer stores `require("pulumi-wechat/dist/provider/dynamic/link.js")`
- * (about 270 bytes) instead of the functions' text (about 2.4 KB, in the inputs and again in the outputs of every
- * resource): the state, which a self-managed backend rewrites after every step, is then about a third the size.
- * Where the package is not under node_modules (npm link), the serializer stores the functions' text, which delegates
- * to the installed package as well.
- * The functions capture nothing and only delegate to the installed package, which keeps the state free of secrets and
- * makes old stacks run the new code for refresh and delete. Do not add logic here, nor move or rename this file: the
- * states that name it, and those written before it existed, hold its path or its functions' text.
+ * The link provider object Pulumi stores in every resource's state as `__provider`, as
+ * `require("pulumi-wechat/dist/provider/dynamic/link.js")`: the twin of dynamic/plugin.ts, which says why it is a
+ * module of its own and why nothing here may change.
  */
 type Provider = Required<pulumi.dynamic.ResourceProvider>;
 
