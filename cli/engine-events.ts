@@ -48,6 +48,18 @@ export interface ResourceOutcome {
   failed: boolean;
 }
 
+/**
+ * One resource of a stack as a refresh that changes nothing (`pulumi refresh --preview-only`) found it: what the
+ * state holds and what the provider's read returned, which is null when the resource is gone.
+ */
+export interface RefreshedResource {
+  urn: string;
+  type: string;
+  name: string;
+  state: { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+  read: Record<string, unknown> | null;
+}
+
 /** The operations that change a resource, as counted in reports and on the progress line. */
 const changes = new Set(["create", "update", "replace", "delete"]);
 
@@ -57,6 +69,10 @@ export class EngineEvents {
   private readonly refreshed = new Map<string, Record<string, unknown>>();
   /** Resources whose refresh read other outputs than the state held. */
   private readonly refreshChanged = new Set<string>();
+  /** Resources whose refresh has begun and not ended. */
+  private readonly refreshing = new Set<string>();
+  /** What the refresh of `pulumi refresh` found, by URN. */
+  private readonly refreshedState = new Map<string, RefreshedResource>();
   /** Outcomes whose op is a change: kept as events arrive, for the progress line, which asks every second. */
   private changing = 0;
   readonly errors: string[] = [];
@@ -71,11 +87,21 @@ export class EngineEvents {
     }
     const step = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
     if (!step || step.urn.endsWith("::") || step.type.startsWith("pulumi:")) return;
-    if (step.op === "refresh") {
-      // The outputs event of a refresh carries what the provider's read returned (WeChat's view) beside the state's.
-      if (event.resOutputsEvent) {
+    if (step.op === "refresh" && event.resourcePreEvent) {
+      this.refreshing.add(step.urn);
+      return;
+    }
+    const refreshEnded = this.refreshing.delete(step.urn);
+    if (step.op === "refresh" || refreshEnded) {
+      // The outputs event of a refresh carries what the provider's read returned (WeChat's view) beside the state's,
+      // and its op is "refresh" within an update or preview, or what the refresh does to the state (same, update,
+      // delete) in `pulumi refresh`, where no step of the program follows.
+      if (!isDeepStrictEqual(step.old?.outputs ?? null, step.new?.outputs ?? null)) this.refreshChanged.add(step.urn);
+      if (step.op === "refresh") {
         if (step.new?.outputs) this.refreshed.set(step.urn, step.new.outputs);
-        if (!isDeepStrictEqual(step.old?.outputs ?? null, step.new?.outputs ?? null)) this.refreshChanged.add(step.urn);
+      } else {
+        const state = { inputs: step.old?.inputs ?? {}, outputs: step.old?.outputs ?? {} };
+        this.refreshedState.set(step.urn, { urn: step.urn, type: step.type, name: resourceName(step.urn), state, read: step.new?.outputs ?? null });
       }
       return;
     }
@@ -88,7 +114,7 @@ export class EngineEvents {
     this.outcomes.set(step.urn, {
       urn: step.urn,
       type: step.type,
-      name: step.urn.split("::").pop() ?? step.urn,
+      name: resourceName(step.urn),
       op: replacing ? "replace" : step.op,
       inputs: step.new?.inputs ?? merged?.inputs ?? step.old?.inputs ?? {},
       outputs: step.old?.outputs ?? merged?.outputs ?? {},
@@ -102,17 +128,19 @@ export class EngineEvents {
     return [...this.outcomes.values()].map((outcome) => ({ ...outcome, outputs: this.refreshed.get(outcome.urn) ?? outcome.outputs }));
   }
 
+  /** The stack's resources as `pulumi refresh --preview-only` found them. */
+  refreshedResources(): RefreshedResource[] {
+    return [...this.refreshedState.values()];
+  }
+
+  /** Whether every refresh read what the state holds. */
+  refreshedAsStored(): boolean {
+    return this.refreshChanged.size === 0;
+  }
+
   /** Resources created, updated, replaced or deleted so far (or to be, in a preview). */
   changed(): number {
     return this.changing;
-  }
-
-  /**
-   * Whether the operation found the stack in step with WeChat and the program: nothing failed, every resource stays
-   * as it is, and every refresh read what the state holds (so an `up` would only rewrite the same state).
-   */
-  settled(): boolean {
-    return this.errors.length === 0 && this.refreshChanged.size === 0 && [...this.outcomes.values()].every((outcome) => outcome.op === "same" && !outcome.failed);
   }
 
   /** Reads newline-delimited JSON events; lines that are not events (none are expected) are skipped. */
@@ -128,4 +156,9 @@ export class EngineEvents {
     }
     return events;
   }
+}
+
+/** The resource's name in the program: the URN's last part. */
+function resourceName(urn: string): string {
+  return urn.split("::").pop() ?? urn;
 }

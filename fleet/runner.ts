@@ -3,10 +3,11 @@ import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { report as driftReport } from "../cli/drift";
-import { EngineEvents } from "../cli/engine-events";
+import { EngineEvents, type ResourceOutcome } from "../cli/engine-events";
 import type { ProviderConfig } from "../provider/config";
 import { inPool } from "../provider/client/pool";
 import { startTokenBroker } from "./broker";
+import { planShard } from "./plan";
 import { Progress } from "./progress";
 import { type FleetReport, type Operation, type ShardReport, changed, countOutcomes, emptyCounts } from "./report";
 import { fleetResources } from "./resources";
@@ -82,11 +83,12 @@ export function selectShards(shards: number, only?: Part): number[] {
  * Runs an operation on the fleet's shards, at most `concurrency` stacks at once, one shard's failure not stopping
  * the others (unless failFast), with one token broker serving every stack; returns the report.
  * - up: refresh, then update, in one `pulumi up --refresh`, so that approvals and changes made outside Pulumi are
- *   acted on; a stack that `preview --refresh` finds settled is left as it is (see ShardRun.operate).
- * - preview, drift: `pulumi preview --refresh`; only reads.
+ *   acted on; a stack that a refresh and the spec show settled is left as it is (see ShardRun.operate).
+ * - drift: `pulumi refresh --preview-only` without the program, and the spec, make the plan (plan.ts); only reads.
+ * - preview: `pulumi preview --refresh`; only reads.
  * - destroy: `pulumi destroy`, then the stack is removed; only stacks that exist.
- * Every refresh and destroy runs the program (runProgram) so that providers are configured as the program is now,
- * not as at the stack's last update.
+ * Every operation configures the providers as the runner does now, not as at the stack's last update: the stacks
+ * take their settings from the environment (stackEnvironment), and the preview, up and destroy run the program.
  */
 export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const startedAt = new Date();
@@ -155,19 +157,20 @@ class ShardRun {
     const logPath = join(this.ws.workDir, "logs", `${stack}.log`);
     const log = createWriteStream(logPath);
     log.write(`pulumi-wechat-fleet ${operation}, stack ${stack} (shard ${shard} of ${this.shards}), ${new Date().toISOString()}\n`);
-    // The events of the operation that stands for the shard: an up's preview when it found nothing to do, else the up.
+    // The events of the operation that stands for the shard: an up's refresh when it found nothing to do, else the up.
     let events = new EngineEvents();
     const started = Date.now();
     this.progress.start(stack, () => events.changed());
     let error: string | undefined;
+    let planned: ResourceOutcome[] | undefined;
     try {
-      await this.operate(stack, log, () => (events = new EngineEvents()));
+      planned = await this.operate(shard, stack, log, () => (events = new EngineEvents()));
     } catch (caught) {
       error = failure(events, caught);
       log.write(`\n${error}\n`);
     }
     await new Promise((resolve) => log.end(resolve));
-    const outcomes = events.resources();
+    const outcomes = planned ?? events.resources();
     const counts = countOutcomes(outcomes);
     const { drift, waiting } = operation === "drift" ? driftReport(outcomes) : { drift: [], waiting: [] };
     const seconds = (Date.now() - started) / 1000;
@@ -176,13 +179,14 @@ class ShardRun {
   }
 
   /**
-   * Runs the operation on the stack, each Pulumi command with the events collector `collect` returns.
-   * An `up` of a stack that has resources first runs `preview --refresh`, which reads WeChat as the up's refresh would
-   * but writes nothing, and stops there when it finds the stack settled (see EngineEvents.settled): the up would only
-   * rewrite the same state, once per refreshed resource (Pulumi checkpoints every step), which takes a shard longer
-   * than the reads. A shard with anything to do pays one more list per account for its up's own refresh.
+   * Runs the operation on the stack, each Pulumi command with the events collector `collect` returns; returns the
+   * plan's outcomes when the plan stands for the shard, nothing when the engine's events do.
+   * `drift`, and an `up` of a stack that has resources, refresh without the program and plan from the spec (see
+   * plan.ts): an up stops there when the plan finds the stack settled, as the up would only rewrite the same state,
+   * once per refreshed resource (Pulumi checkpoints every step), which takes a shard longer than the reads. A shard
+   * with anything to do pays one more list per account for its up's own refresh.
    */
-  private async operate(name: string, log: WriteStream, collect: () => EngineEvents): Promise<void> {
+  private async operate(shard: number, name: string, log: WriteStream, collect: () => EngineEvents): Promise<ResourceOutcome[] | undefined> {
     const { operation, parallel, cancel } = this.options;
     const stack = operation === "destroy" ? await Stack.select(name, this.ws) : await Stack.createOrSelect(name, this.ws);
     if (operation !== "destroy" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
@@ -193,21 +197,28 @@ class ShardRun {
       onEvent: (event: Parameters<EngineEvents["add"]>[0]) => events.add(event),
       onOutput: (text: string) => log.write(text),
       onError: (text: string) => log.write(text),
-      runProgram: true,
     });
+    const plan = async () => {
+      const look = collect();
+      await stack.refresh({ ...options(look), previewOnly: true, runProgram: false });
+      const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
+      return planShard(declared, look.refreshedResources(), look.refreshedAsStored());
+    };
     if (operation === "destroy") {
-      await stack.destroy({ ...options(collect()), remove: true });
-    } else if (operation !== "up") {
-      await stack.preview({ ...options(collect()), refresh: true });
+      await stack.destroy({ ...options(collect()), runProgram: true, remove: true });
+    } else if (operation === "drift") {
+      return (await plan()).outcomes;
+    } else if (operation === "preview") {
+      await stack.preview({ ...options(collect()), runProgram: true, refresh: true });
     } else {
       if (this.existing.has(name)) {
-        const look = collect();
-        await stack.preview({ ...options(look), refresh: true });
-        if (look.settled()) return;
-        log.write("\nThe preview found changes: running the update.\n\n");
+        const { settled, outcomes } = await plan();
+        if (settled) return outcomes;
+        log.write("\nThe refresh and the spec call for changes: running the update.\n\n");
       }
-      await stack.up({ ...options(collect()), refresh: true });
+      await stack.up({ ...options(collect()), runProgram: true, refresh: true });
     }
+    return undefined;
   }
 }
 

@@ -76,9 +76,16 @@ export class LinkResource {
     if (typeof account === "string" && !isUnknown(account) && !failures.some((f) => f.property === "officialAccountAppId") && !this.tokens.sourceFor(account)) {
       failures.push({ property: "officialAccountAppId", reason: TokenStore.missingCredential(account) });
     }
-    // Defaults are filled here so that leaving a flag out and setting it to false never differ. The inputs are valid
-    // once `failures` is empty, and the engine goes no further otherwise.
-    return { inputs: { notifyUsers: false, showProfile: false, ...pick(news, linkInputFields) } as LinkInputs, failures };
+    // The inputs are valid once `failures` is empty, and the engine goes no further otherwise.
+    return { inputs: LinkResource.inputs(news), failures };
+  }
+
+  /**
+   * The inputs as `check` passes them on and the state keeps them (less `__provider`), from valid ones. Defaults are
+   * filled here so that leaving a flag out and setting it to false never differ.
+   */
+  static inputs(this: void, news: object): LinkInputs {
+    return { notifyUsers: false, showProfile: false, ...pick(news, linkInputFields) } as LinkInputs;
   }
 
   /** For `check`: a warning when the link a create would make exists at WeChat and adoption is off (`Adoption.warning`). */

@@ -78,7 +78,12 @@ export class PluginResource {
       }
     }
     // The inputs are valid once `failures` is empty, and the engine goes no further otherwise.
-    return { inputs: pick(news, pluginInputFields) as PluginInputs, failures };
+    return { inputs: PluginResource.inputs(news), failures };
+  }
+
+  /** The inputs as `check` passes them on and the state keeps them (less `__provider`), from valid ones. */
+  static inputs(this: void, news: object): PluginInputs {
+    return pick(news, pluginInputFields) as PluginInputs;
   }
 
   /** For `check`: a warning when the binding a create would make exists at WeChat and adoption is off (`Adoption.warning`). */

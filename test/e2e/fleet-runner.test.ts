@@ -200,7 +200,39 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(await writes()).toEqual([]);
   });
 
-  it("a no-change up reads each account once and writes no stack: its preview finds every shard settled", async () => {
+  it("drift compares WeChat with the spec as it is now: a version changed, a plugin dropped and one added are drift (exit 2), and nothing is written", async () => {
+    const [first, second] = miniPrograms;
+    const next: FleetSpecFile = {
+      ...spec,
+      miniPrograms: spec.miniPrograms.map((mp) =>
+        mp.appId === first
+          ? { appId: first, plugins: [{ pluginAppId: seed.liveChat, version: "1.5.0" }] }
+          : mp.appId === second
+            ? { ...mp, plugins: [{ pluginAppId: seed.storeLocator }] }
+            : mp,
+      ),
+    };
+    writeFileSync(join(dir, "fleet-next.yaml"), serializeFleetSpec(next, "fleet-next.yaml"));
+    const before = await historyLengths(4);
+    await emulator.clearCalls();
+    const drift = await fleet("drift", "--spec", "fleet-next.yaml");
+    expect(drift.code, drift.stdout + drift.stderr).toBe(2);
+    const plugin = (mp: string, pluginAppId: string) => `wechat-fleet-${shardOf(mp, 4)}: plugin ${pluginAppId} on mini program ${mp} (${mp}/${pluginAppId})`;
+    expect(driftLines(drift.report!).sort()).toEqual(
+      [
+        `${plugin(first, seed.liveChat)}: version 1.5.0 is not applied (applied: 1.4.2); \`pulumi up\` applies it`,
+        `${plugin(first, seed.reviews)}: no longer declared; \`pulumi up\` unbinds it`,
+        `${plugin(second, seed.storeLocator)}: not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`,
+      ].sort(),
+    );
+    expect([total(drift.report!, "created"), total(drift.report!, "updated"), total(drift.report!, "deleted")]).toEqual([1, 1, 1]);
+    const { counts } = await emulator.calls();
+    expect(counts["/wxa/plugin#list"]).toBe(miniPrograms.length);
+    expect(await writes()).toEqual([]);
+    expect(await historyLengths(4)).toEqual(before);
+  });
+
+  it("a no-change up reads each account once and writes no stack: its refresh and the spec find every shard settled", async () => {
     const before = await historyLengths(4);
     await emulator.clearCalls();
     const up = await fleet("up", "--spec", "fleet.yaml");
@@ -236,7 +268,7 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(total(preview.report!, "created")).toBe(2);
     expect((await emulator.state()).bindings).toHaveLength(miniPrograms.length * 2 - 2);
 
-    // Only the two shards with something to do run an update; the others' preview finds them settled.
+    // Only the two shards with something to do run an update; the others' refresh and the spec find them settled.
     const before = await historyLengths(4);
     const up = await fleet("up", "--spec", "fleet.yaml");
     expect(up.code, up.stdout + up.stderr).toBe(0);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { RefreshedResource } from "../../cli/engine-events";
+import { planShard } from "../../fleet/plan";
+import type { FleetResource } from "../../fleet/resources";
+
+const pluginType = "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin";
+const linkType = "pulumi-nodejs:dynamic/wechat:OfficialAccountLink";
+const mp = "wxc0ffee0000000001";
+const oa = "wx0a00000000000001";
+const maps = "wx1000000000000001";
+
+const plugin = (pluginAppId: string, extra: Record<string, unknown> = {}): FleetResource => ({
+  type: "MiniProgramPlugin",
+  name: `${mp}/${pluginAppId}`,
+  inputs: { appId: mp, pluginAppId, ...extra },
+});
+const link: FleetResource = { type: "OfficialAccountLink", name: `${oa}/${mp}`, inputs: { officialAccountAppId: oa, miniProgramAppId: mp } };
+
+const approved = (pluginAppId: string, version = "2.2.46") => ({ appId: mp, pluginAppId, version, status: "approved", appliedVersion: version });
+const linked = { officialAccountAppId: oa, miniProgramAppId: mp, showProfile: false, notifyUsers: false, status: "linked" };
+
+/** A resource of the stack as the refresh found it; the state's inputs are what `check` made of the spec's. */
+function found(resource: FleetResource, stored: Record<string, unknown>, read: Record<string, unknown> | null = stored): RefreshedResource {
+  const type = resource.type === "MiniProgramPlugin" ? pluginType : linkType;
+  const inputs = { __provider: "require(…)", ...resource.inputs };
+  return { urn: `urn:pulumi:shop-0::fleet::${type}::${resource.name}`, type, name: resource.name, state: { inputs, outputs: { __provider: "require(…)", ...stored } }, read };
+}
+
+const ops = (plan: ReturnType<typeof planShard>) => plan.outcomes.map(({ name, op, reasons }) => ({ name, op, reasons }));
+
+describe("planShard", () => {
+  it("finds a stack settled when WeChat reads as stored and every declared resource diffs the same (link defaults filled as check fills them)", () => {
+    const declared = [plugin(maps, { version: "2.2.46" }), link];
+    const plan = planShard(declared, [found(declared[0], approved(maps)), found(link, linked)], true);
+    expect(plan.settled).toBe(true);
+    expect(ops(plan)).toEqual([
+      { name: `${mp}/${maps}`, op: "same", reasons: [] },
+      { name: `${oa}/${mp}`, op: "same", reasons: [] },
+    ]);
+    // The outcome carries the refreshed outputs, as the drift report words waiting items from them.
+    expect(plan.outcomes[1].outputs).toMatchObject({ status: "linked" });
+  });
+
+  it("plans a create for a declared resource the state lacks and for one the refresh found gone", () => {
+    const gone = plugin("wx1000000000000002");
+    const plan = planShard([plugin(maps), gone], [found(gone, approved("wx1000000000000002"), null)], false);
+    expect(plan.settled).toBe(false);
+    expect(plan.outcomes.map(({ op, type, inputs }) => ({ op, type, pluginAppId: inputs.pluginAppId }))).toEqual([
+      { op: "create", type: pluginType, pluginAppId: maps },
+      { op: "create", type: pluginType, pluginAppId: "wx1000000000000002" },
+    ]);
+  });
+
+  it("plans a delete for what the spec no longer declares, and nothing for such a resource already gone", () => {
+    const dropped = plugin(maps);
+    const alsoGone = plugin("wx1000000000000002");
+    const plan = planShard([], [found(dropped, approved(maps)), found(alsoGone, approved("wx1000000000000002"), null)], false);
+    expect(ops(plan)).toEqual([{ name: `${mp}/${maps}`, op: "delete", reasons: [] }]);
+    expect(plan.outcomes[0].inputs).toMatchObject({ appId: mp, pluginAppId: maps });
+    // The gone one only leaves the state: the up that does it writes, so the stack is not settled.
+    expect(planShard([], [found(alsoGone, approved("wx1000000000000002"), null)], false)).toEqual({ outcomes: [], settled: false });
+  });
+
+  it("decides updates and replacements by the resources' own diffs", () => {
+    const newer = plugin(maps, { version: "2.3.0" });
+    const rejected = plugin("wx1000000000000002");
+    const shown = { ...link, inputs: { ...link.inputs, showProfile: true } } as FleetResource;
+    const plan = planShard(
+      [newer, rejected, shown],
+      [found(newer, approved(maps)), found(rejected, { ...approved("wx1000000000000002"), status: "rejected" }), found(shown, linked)],
+      true,
+    );
+    expect(ops(plan)).toEqual([
+      { name: `${mp}/${maps}`, op: "update", reasons: ["version"] },
+      { name: `${mp}/wx1000000000000002`, op: "replace", reasons: ["status"] },
+      { name: `${oa}/${mp}`, op: "replace", reasons: ["showProfile"] },
+    ]);
+    expect(plan.settled).toBe(false);
+  });
+
+  it("is not settled when a refresh read new outputs that change no step (an approval): the up records them", () => {
+    const declared = plugin(maps);
+    const plan = planShard([declared], [found(declared, { ...approved(maps), status: "applying" }, approved(maps))], false);
+    expect(ops(plan)).toEqual([{ name: `${mp}/${maps}`, op: "same", reasons: [] }]);
+    expect(plan.settled).toBe(false);
+  });
+});
