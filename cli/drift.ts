@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from "node:child_process";
+import { describeLink } from "../provider/link";
+import { describePlugin } from "../provider/plugin";
 import { EngineEvents, type ResourceOutcome } from "./engine-events";
 
 /**
@@ -44,10 +46,10 @@ function shown(value: unknown, fallback: string): string {
 function subject(resource: ResourceOutcome): { kind: "plugin" | "link" | "other"; what: string } {
   const field = (key: string) => shown(resource.inputs[key] ?? resource.outputs[key], "?");
   if (resource.type.endsWith(":MiniProgramPlugin")) {
-    return { kind: "plugin", what: `plugin ${field("pluginAppId")} on mini program ${field("appId")} (${resource.name})` };
+    return { kind: "plugin", what: `${describePlugin({ appId: field("appId"), pluginAppId: field("pluginAppId") })} (${resource.name})` };
   }
   if (resource.type.endsWith(":OfficialAccountLink")) {
-    return { kind: "link", what: `link from official account ${field("officialAccountAppId")} to mini program ${field("miniProgramAppId")} (${resource.name})` };
+    return { kind: "link", what: `${describeLink({ officialAccountAppId: field("officialAccountAppId"), miniProgramAppId: field("miniProgramAppId") })} (${resource.name})` };
   }
   return { kind: "other", what: resource.name };
 }

@@ -63,6 +63,9 @@ export interface RefreshedResource {
 /** The operations that change a resource, as counted in reports and on the progress line. */
 const changes = new Set(["create", "update", "replace", "delete"]);
 
+/** Whether an outcome counts as a change: a failed step changed nothing. */
+const counted = (outcome: ResourceOutcome) => !outcome.failed && changes.has(outcome.op);
+
 /** Collects engine events into one outcome per resource and the errors reported. */
 export class EngineEvents {
   private readonly outcomes = new Map<string, ResourceOutcome>();
@@ -83,6 +86,7 @@ export class EngineEvents {
     const failed = event.resOpFailedEvent?.metadata;
     if (failed) {
       const outcome = this.outcomes.get(failed.urn);
+      if (outcome && counted(outcome)) this.changing -= 1;
       if (outcome) outcome.failed = true;
     }
     const step = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
@@ -109,9 +113,8 @@ export class EngineEvents {
     const replacing = ["replace", "create-replacement", "delete-replaced"].includes(step.op);
     const previous = this.outcomes.get(step.urn);
     const merged = replacing && previous?.op === "replace" ? previous : undefined;
-    if (previous && changes.has(previous.op)) this.changing -= 1;
-    if (changes.has(replacing ? "replace" : step.op)) this.changing += 1;
-    this.outcomes.set(step.urn, {
+    if (previous && counted(previous)) this.changing -= 1;
+    const outcome: ResourceOutcome = {
       urn: step.urn,
       type: step.type,
       name: resourceName(step.urn),
@@ -120,7 +123,9 @@ export class EngineEvents {
       outputs: step.old?.outputs ?? merged?.outputs ?? {},
       reasons: [...new Set([...(merged?.reasons ?? []), ...(step.keys ?? []), ...(step.diffs ?? [])])],
       failed: previous?.failed ?? false,
-    });
+    };
+    if (counted(outcome)) this.changing += 1;
+    this.outcomes.set(step.urn, outcome);
   }
 
   /** Every resource the operation touched or looked at, with the refreshed outputs where there was a refresh. */

@@ -7,9 +7,9 @@ import { inPool } from "../provider/client/pool";
 import { listAuthorizers } from "../provider/client/authorizers";
 import { type ComponentCredentials, type ProviderConfig, isAppId } from "../provider/config";
 import { checkFields } from "../provider/inputs";
-import { linkStatusWords } from "../provider/link";
+import { describeLink, linkStatusWords } from "../provider/link";
 import { warn as warnOnStderr } from "../provider/log";
-import { pluginStatusWords } from "../provider/plugin";
+import { describePlugin, pluginStatusWords } from "../provider/plugin";
 import { type FleetSpec, type LinkSpec, type MiniProgramSpec, type OfficialAccountSpec, linkFields } from "./spec";
 
 export interface DiscoverOptions {
@@ -168,7 +168,7 @@ class Reader {
 function miniProgramSpec(account: Extract<Found, { kind: "miniProgram" }>, warn: (message: string) => void): MiniProgramSpec {
   const plugins = account.plugins.filter((entry) => {
     if (adoptablePluginStatuses.has(entry.status)) return true;
-    warn(`plugin ${entry.pluginAppId} on mini program ${account.appId} left out: already at WeChat (${pluginStatusWords(entry.status)}), and \`up\` would unbind it and apply again; declare it if that is meant`);
+    warn(`${describePlugin({ appId: account.appId, pluginAppId: entry.pluginAppId })} left out: already at WeChat (${pluginStatusWords(entry.status)}), and \`up\` would unbind it and apply again; declare it if that is meant`);
     return false;
   });
   return { appId: account.appId, plugins: plugins.map((entry) => ({ pluginAppId: entry.pluginAppId, adopt: true })).sort((a, b) => a.pluginAppId.localeCompare(b.pluginAppId)) };
@@ -177,7 +177,7 @@ function miniProgramSpec(account: Extract<Found, { kind: "miniProgram" }>, warn:
 function officialAccountSpec(account: Extract<Found, { kind: "officialAccount" }>, byUsername: Map<string, string>, warn: (message: string) => void): OfficialAccountSpec {
   const links = new Map<string, LinkSpec>();
   for (const item of account.links) {
-    const what = `link from official account ${account.appId} to mini program ${item.appId ?? item.username}${item.nickname ? ` (${item.nickname})` : ""}`;
+    const what = `${describeLink({ officialAccountAppId: account.appId, miniProgramAppId: item.appId ?? item.username })}${item.nickname ? ` (${item.nickname})` : ""}`;
     if (!adoptableLinkStatuses.has(item.status)) {
       warn(`${what} left out: already at WeChat (${linkStatusWords(item.status)}), and \`up\` would invite again; declare it if that is meant`);
       continue;

@@ -106,7 +106,7 @@ export class LinkResource {
     if (olds.status === "rejected" && !replaces.includes("officialAccountAppId") && !replaces.includes("miniProgramAppId")) {
       replaces.push("status");
       deleteBeforeReplace = true;
-      warnings.push(`${describe(olds)}: the mini program's admin rejected the invitation; it will be sent again`);
+      warnings.push(`${describeLink(olds)}: the mini program's admin rejected the invitation; it will be sent again`);
     }
     // notifyUsers only matters when inviting, so a change to it alone is not a difference.
     const usernameChanged = (news.miniProgramUsername ?? undefined) !== (olds.miniProgramUsername ?? undefined);
@@ -132,7 +132,7 @@ export class LinkResource {
     if (item.status === 3) {
       // Once per create, as for plugins: an item still rejected after that goes into the state as it is, and the next
       // `up` replaces it, rather than this create inviting in a loop.
-      this.warn(`${describe(inputs)}: an earlier invitation was rejected; sending a new one`);
+      this.warn(`${describeLink(inputs)}: an earlier invitation was rejected; sending a new one`);
       this.invited.delete(linkId(inputs));
       await this.links.unlink(inputs.officialAccountAppId, inputs.miniProgramAppId);
       item = await this.invite(inputs);
@@ -152,7 +152,7 @@ export class LinkResource {
   async update(_id: string, olds: LinkOutputs, news: LinkInputs): Promise<Required<pulumi.dynamic.UpdateResult<LinkOutputs>>> {
     const item = await this.finder.find(news, { username: olds.username });
     if (!item) {
-      this.warn(`${describe(news)}: no longer in the official account's link list; inviting again`);
+      this.warn(`${describeLink(news)}: no longer in the official account's link list; inviting again`);
       return { outs: (await this.create(news)).outs };
     }
     return { outs: outputs(news, item) };
@@ -174,7 +174,7 @@ export class LinkResource {
     }
     if (item.status === 1) {
       this.unlinksAwaitingAdmin.add(linkId(props));
-      this.warn(`${describe(props)}: unlink requested; WeChat removes the link once the official account's admin confirms`);
+      this.warn(`${describeLink(props)}: unlink requested; WeChat removes the link once the official account's admin confirms`);
     }
   }
 
@@ -218,7 +218,7 @@ export class LinkResource {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
       const what = error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent";
       const how = await this.adoption.refused(error, inputs, () => `WeChat refused the invitation with ${error.errcode}: ${what}`);
-      this.warn(`${describe(inputs)}: ${what}${how === "answer lost" ? ", by an attempt whose answer was lost" : ""}; adopting it`);
+      this.warn(`${describeLink(inputs)}: ${what}${how === "answer lost" ? ", by an attempt whose answer was lost" : ""}; adopting it`);
       return false;
     }
   }
@@ -238,8 +238,8 @@ export class LinkResource {
   }
 
   private warnIfPending(outs: LinkOutputs): void {
-    if (outs.status === "pendingOfficialAccountAdmin") this.warn(`${describe(outs)}: invitation sent; waiting for the official account's admin to confirm it`);
-    if (outs.status === "pendingMiniProgramAdmin") this.warn(`${describe(outs)}: waiting for the mini program's admin to accept the invitation`);
+    if (outs.status === "pendingOfficialAccountAdmin") this.warn(`${describeLink(outs)}: invitation sent; waiting for the official account's admin to confirm it`);
+    if (outs.status === "pendingMiniProgramAdmin") this.warn(`${describeLink(outs)}: waiting for the mini program's admin to accept the invitation`);
   }
 }
 
@@ -248,7 +248,7 @@ const adoptable: Adoptable<LinkInputs> = {
   account: (link) => link.officialAccountAppId,
   keys: ["officialAccountAppId", "miniProgramAppId", "miniProgramUsername"],
   context: (link) => linkContext("link (wxamplink)", link.officialAccountAppId, link.miniProgramAppId),
-  describe,
+  describe: describeLink,
   statusWords: linkStatusWords,
   found,
 };
@@ -289,6 +289,7 @@ function parseId(id: string): [string, string] {
   return [parts[0], parts[1]];
 }
 
-function describe(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
+/** How messages name a link. */
+export function describeLink(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
   return `link from official account ${link.officialAccountAppId} to mini program ${link.miniProgramAppId}`;
 }

@@ -100,7 +100,7 @@ export class PluginResource {
       // Same id: the old entry must be unbound before WeChat accepts a new application.
       replaces.push("status");
       deleteBeforeReplace = true;
-      warnings.push(`${describe(olds)}: the application was ${olds.status === "rejected" ? "rejected by the plugin developer" : "left unanswered until it expired"}; it will be unbound and applied for again`);
+      warnings.push(`${describePlugin(olds)}: the application was ${olds.status === "rejected" ? "rejected by the plugin developer" : "left unanswered until it expired"}; it will be unbound and applied for again`);
     }
     // A pending application cannot take a version (WeChat updates approved plugins only): waiting for the plugin
     // developer is not a change `up` can make. Once a refresh sees the approval, the update is proposed.
@@ -155,7 +155,7 @@ export class PluginResource {
   async update(_id: string, olds: PluginOutputs, news: PluginInputs): Promise<Required<pulumi.dynamic.UpdateResult<PluginOutputs>>> {
     const entry = await this.find(news.appId, news.pluginAppId);
     if (!entry) {
-      this.warn(`${describe(news)}: no longer in the mini program's plugin list; applying again`);
+      this.warn(`${describePlugin(news)}: no longer in the mini program's plugin list; applying again`);
       return { outs: (await this.create(news)).outs };
     }
     return { outs: await this.runVersion(outputs(news, entry, olds.appliedVersion, olds.appliedAt)) };
@@ -202,7 +202,7 @@ export class PluginResource {
     if (!entry) {
       throw new WeChatError("WECHAT_NOT_IN_LIST", applyContext(inputs), "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
     }
-    if (adopted) this.warn(`${describe(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}; adopting it`);
+    if (adopted) this.warn(`${describePlugin(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}; adopting it`);
     this.appliedEntries.set(pluginId({ appId, pluginAppId }), entry);
     return { entry, appliedAt };
   }
@@ -231,7 +231,7 @@ export class PluginResource {
     const version = outs.version;
     if (version === undefined || version === outs.appliedVersion) return outs;
     if (outs.status !== "approved") {
-      this.warn(`${describe(outs)}: version ${version} not applied yet, the application is ${outs.status}; \`pulumi up --refresh\` applies it once the plugin developer approves`);
+      this.warn(`${describePlugin(outs)}: version ${version} not applied yet, the application is ${outs.status}; \`pulumi up --refresh\` applies it once the plugin developer approves`);
       return outs;
     }
     await this.plugins.quickUpdate(outs.appId, outs.pluginAppId, version);
@@ -261,7 +261,7 @@ const adoptable: Adoptable<PluginInputs> = {
   account: (binding) => binding.appId,
   keys: ["appId", "pluginAppId"],
   context: applyContext,
-  describe,
+  describe: describePlugin,
   statusWords: pluginStatusWords,
   found,
 };
@@ -302,6 +302,7 @@ function parseId(id: string): [string, string] {
   return [parts[0], parts[1]];
 }
 
-function describe(plugin: { appId: string; pluginAppId: string }): string {
+/** How messages name a binding. */
+export function describePlugin(plugin: { appId: string; pluginAppId: string }): string {
   return `plugin ${plugin.pluginAppId} on mini program ${plugin.appId}`;
 }

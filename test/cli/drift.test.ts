@@ -95,7 +95,7 @@ describe("engine events", () => {
     ...extra,
   });
 
-  it("keep WeChat's refreshed outputs, one outcome per resource (a replacement's steps make one), and the errors", () => {
+  it("keep WeChat's refreshed outputs, one outcome per resource (a replacement's steps make one), the failures and the errors", () => {
     const events: EngineEvent[] = [
       { resourcePreEvent: { metadata: step("same", "pulumi:pulumi:Stack", "shop-prod") } },
       { resourcePreEvent: { metadata: step("refresh", plugin, "a", { status: "applying" }) } },
@@ -103,6 +103,8 @@ describe("engine events", () => {
       { resourcePreEvent: { metadata: step("replace", plugin, "a", { status: "rejected" }, { keys: ["status"] }) } },
       { resourcePreEvent: { metadata: step("delete-replaced", plugin, "a", { status: "rejected" }) } },
       { resourcePreEvent: { metadata: step("same", plugin, "b", { status: "approved" }) } },
+      { resourcePreEvent: { metadata: step("create", plugin, "c") } },
+      { resOpFailedEvent: { metadata: step("create", plugin, "c") } },
       { diagnosticEvent: { severity: "debug", message: "noise" } },
       { diagnosticEvent: { severity: "error", message: "plugin list for mini program wx… failed: WeChat error 45009\n" } },
     ];
@@ -110,8 +112,11 @@ describe("engine events", () => {
     expect(collected.resources().map(({ name, op, outputs, reasons }) => ({ name, op, status: outputs.status, reasons }))).toEqual([
       { name: "a", op: "replace", status: "rejected", reasons: ["status"] },
       { name: "b", op: "same", status: "approved", reasons: [] },
+      { name: "c", op: "create", status: undefined, reasons: [] },
     ]);
+    expect(collected.resources().map((outcome) => outcome.failed)).toEqual([false, false, true]);
     expect(collected.errors).toEqual(["plugin list for mini program wx… failed: WeChat error 45009"]);
+    // The replacement; the failed create changed nothing.
     expect(collected.changed()).toBe(1);
   });
 

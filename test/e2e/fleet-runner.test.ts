@@ -204,7 +204,7 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     const [first, second] = miniPrograms;
     const next: FleetSpecFile = {
       ...spec,
-      miniPrograms: spec.miniPrograms.map((mp) =>
+      miniPrograms: spec.miniPrograms!.map((mp) =>
         mp.appId === first
           ? { appId: first, plugins: [{ pluginAppId: seed.liveChat, version: "1.5.0" }] }
           : mp.appId === second
