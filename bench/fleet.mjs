@@ -473,8 +473,8 @@ tokens) and each account's token once per run (the runner's token broker serves 
 read (M plugin lists, K link lists; a create's lists counted at that same lower bound, plus one link list per new link:
 the generated spec gives no mini program's original id, which WeChat's link list names it by); one apply and one
 version update per plugin and one \`wxamplink\` per link created; one unbind per plugin, one unlink per link and one
-link list per official account to destroy. A figure above its minimum is in bold. The runner's \`up\` previews a stack
-that exists first and updates it only when something would change, so a no-change \`up\` reads every account once and
+link list per official account to destroy. A figure above its minimum is in bold. The runner's \`up\` refreshes a stack
+that exists first (without its program, as \`drift\` does) and updates it only when something would change, so a no-change \`up\` reads every account once and
 an \`up\` with changes reads the accounts of the shards that have them twice. Wall time: the runner's whole command,
 stacks' start-up included. Peak RSS: the sum of VmRSS over the runner and every process under it (Pulumi CLIs,
 language hosts, programs, providers), sampled every 250 ms; shared pages count once per process, so it is an upper
