@@ -18,6 +18,8 @@ export interface EngineEvent {
 interface StepState {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
+  /** Marked for replacement (`pulumi state taint`): the engine replaces it whatever its diff says. */
+  taint?: boolean;
 }
 
 interface StepMetadata {
@@ -58,6 +60,7 @@ export interface RefreshedResource {
   name: string;
   state: { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
   read: Record<string, unknown> | null;
+  taint: boolean;
 }
 
 /** The operations that change a resource, as counted in reports and on the progress line. */
@@ -74,8 +77,8 @@ export class EngineEvents {
   private readonly refreshChanged = new Set<string>();
   /** Resources whose refresh has begun and not ended. */
   private readonly refreshing = new Set<string>();
-  /** What the refresh of `pulumi refresh` found, by URN. */
-  private readonly refreshedState = new Map<string, RefreshedResource>();
+  /** What a refresh that runs no program (`pulumi refresh`) found, by URN. */
+  private readonly refreshResults = new Map<string, RefreshedResource>();
   /** Outcomes whose op is a change: kept as events arrive, for the progress line, which asks every second. */
   private changing = 0;
   readonly errors: string[] = [];
@@ -99,13 +102,15 @@ export class EngineEvents {
     if (step.op === "refresh" || refreshEnded) {
       // The outputs event of a refresh carries what the provider's read returned (WeChat's view) beside the state's,
       // and its op is "refresh" within an update or preview, or what the refresh does to the state (same, update,
-      // delete) in `pulumi refresh`, where no step of the program follows.
+      // delete) in `pulumi refresh`, where no step of the program follows. That op comes from the provider's diff of
+      // the two, so the outputs themselves are compared.
       if (!isDeepStrictEqual(step.old?.outputs ?? null, step.new?.outputs ?? null)) this.refreshChanged.add(step.urn);
       if (step.op === "refresh") {
         if (step.new?.outputs) this.refreshed.set(step.urn, step.new.outputs);
       } else {
         const state = { inputs: step.old?.inputs ?? {}, outputs: step.old?.outputs ?? {} };
-        this.refreshedState.set(step.urn, { urn: step.urn, type: step.type, name: resourceName(step.urn), state, read: step.new?.outputs ?? null });
+        const taint = Boolean(step.old?.taint);
+        this.refreshResults.set(step.urn, { urn: step.urn, type: step.type, name: resourceName(step.urn), state, read: step.new?.outputs ?? null, taint });
       }
       return;
     }
@@ -135,7 +140,7 @@ export class EngineEvents {
 
   /** The stack's resources as `pulumi refresh --preview-only` found them. */
   refreshedResources(): RefreshedResource[] {
-    return [...this.refreshedState.values()];
+    return [...this.refreshResults.values()];
   }
 
   /** Whether every refresh read what the state holds. */

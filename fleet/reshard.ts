@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { join, relative } from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isAppId } from "../provider/config";
+import { fleetTypePrefix } from "./resources";
 import { shardOf, shardStackName } from "./shards";
 import { type FleetStack, fleetStacks, openWorkspace, shardsTag } from "./workspace";
 
@@ -20,9 +21,6 @@ import { type FleetStack, fleetStacks, openWorkspace, shardsTag } from "./worksp
  * config of every fleet stack empty (see workspace.ts). A dynamic resource's `__provider` is an input like any other
  * and moves as it is.
  */
-
-/** The type tokens of the resources declareFleet declares. */
-const fleetTypePrefix = "pulumi-nodejs:dynamic/wechat:";
 
 /** A resource in a stack's state, as `pulumi stack export` shows it. */
 export interface StateResource {

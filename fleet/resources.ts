@@ -1,6 +1,9 @@
 import { type Shard, shardSpec } from "./shards";
 import type { FleetSpec, LinkSpec, PluginSpec } from "./spec";
 
+/** The type tokens of the fleet's resources: Pulumi's for dynamic resources of the module "wechat" (provider/index.ts). */
+export const fleetTypePrefix = "pulumi-nodejs:dynamic/wechat:";
+
 /** What declareFleet declares for one plugin or link: the resource's type, its name and its inputs. */
 export type FleetResource =
   | { type: "MiniProgramPlugin"; name: string; inputs: PluginSpec & { appId: string } }

@@ -157,7 +157,7 @@ class ShardRun {
     const logPath = join(this.ws.workDir, "logs", `${stack}.log`);
     const log = createWriteStream(logPath);
     log.write(`pulumi-wechat-fleet ${operation}, stack ${stack} (shard ${shard} of ${this.shards}), ${new Date().toISOString()}\n`);
-    // The events of the operation that stands for the shard: an up's refresh when it found nothing to do, else the up.
+    // The events of the shard's last Pulumi command: its errors, and its outcomes unless the plan's stand for the shard.
     let events = new EngineEvents();
     const started = Date.now();
     this.progress.start(stack, () => events.changed());
@@ -200,9 +200,12 @@ class ShardRun {
     });
     const plan = async () => {
       const look = collect();
-      await stack.refresh({ ...options(look), previewOnly: true, runProgram: false });
+      await stack.previewRefresh({ ...options(look), runProgram: false });
       const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
-      return planShard(declared, look.refreshedResources(), look.refreshedAsStored());
+      const planned = planShard(declared, look.refreshedResources(), look.refreshedAsStored());
+      const changes = planned.outcomes.filter((outcome) => outcome.op !== "same");
+      log.write(`\nPlanned from the refresh and the spec: ${changes.length === 0 ? "no change" : changes.map((c) => `\n  ${c.op} ${c.name}`).join("")}\n`);
+      return planned;
     };
     if (operation === "destroy") {
       await stack.destroy({ ...options(collect()), runProgram: true, remove: true });

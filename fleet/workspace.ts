@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { inPool } from "../provider/client/pool";
@@ -57,14 +58,28 @@ export function writeProgram(cwd: string): string {
   return dir;
 }
 
-/** Fails, saying what to install, unless the program can load the package and the SDK from the working folder. */
+/**
+ * Fails, saying what to install, unless the program can load the package and the SDK from the working folder, and
+ * the package there is this runner's version: the runner plans what the stacks' providers would do (plan.ts) with its
+ * own code, which must be theirs.
+ */
 export function checkInstalled(dir: string): void {
+  const folder = resolve(dir, "..");
+  // Resolved as the program resolves them: require.resolve's `paths` would still find this package by its own name.
+  const fromProgram = createRequire(join(dir, "index.js"));
   for (const name of ["pulumi-wechat/fleet", "@pulumi/pulumi"]) {
     try {
-      require.resolve(name, { paths: [dir] });
+      fromProgram.resolve(name);
     } catch {
-      throw new Error(`the fleet's program loads ${name} from ${resolve(dir, "..")}, where it is not installed: run \`npm install pulumi-wechat @pulumi/pulumi\` there`);
+      throw new Error(`the fleet's program loads ${name} from ${folder}, where it is not installed: run \`npm install pulumi-wechat @pulumi/pulumi\` there`);
     }
+  }
+  const version = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  // Resolved from here, the package's own name is this package (Node's self-reference).
+  const runner = version(require.resolve("pulumi-wechat/package.json"));
+  const installed = version(fromProgram.resolve("pulumi-wechat/package.json"));
+  if (installed !== runner) {
+    throw new Error(`${folder} has pulumi-wechat ${installed} installed, and this runner is ${runner}: run the runner installed there (\`npx pulumi-wechat-fleet\`), or install pulumi-wechat ${runner} there`);
   }
 }
 

@@ -143,7 +143,7 @@ export class LinkResource {
   async read(id: string, props: Partial<LinkOutputs>): Promise<Read<LinkInputs, LinkOutputs>> {
     const [officialAccountAppId, miniProgramAppId] =
       props.officialAccountAppId && props.miniProgramAppId ? [props.officialAccountAppId, props.miniProgramAppId] : parseId(id);
-    const inputs: LinkInputs = { notifyUsers: false, showProfile: false, ...pick(props, linkInputFields), officialAccountAppId, miniProgramAppId };
+    const inputs: LinkInputs = { ...LinkResource.inputs(props), officialAccountAppId, miniProgramAppId };
     const item = await this.finder.find(inputs, { username: props.username });
     if (!item) return { id: "" };
     return { id, props: outputs(inputs, item), inputs: { ...inputs } };

@@ -142,6 +142,9 @@ describe("engine events", () => {
       { name: "a", status: "applying", read: approved },
       { name: "b", status: "approved", read: null },
     ]);
+    // The op comes from the provider's diff of old and new outputs, so the outputs are what is compared.
+    expect(collect(refresh("a", "same", { status: "applying" }, approved)).refreshedAsStored()).toBe(false);
+    expect(collect(refresh("a", "update", approved, { ...approved })).refreshedAsStored()).toBe(true);
     // A refresh is not a step: nothing is counted as changed.
     expect(changed.resources()).toEqual([]);
     expect(changed.changed()).toBe(0);

@@ -20,10 +20,10 @@ const approved = (pluginAppId: string, version = "2.2.46") => ({ appId: mp, plug
 const linked = { officialAccountAppId: oa, miniProgramAppId: mp, showProfile: false, notifyUsers: false, status: "linked" };
 
 /** A resource of the stack as the refresh found it; the state's inputs are what `check` made of the spec's. */
-function found(resource: FleetResource, stored: Record<string, unknown>, read: Record<string, unknown> | null = stored): RefreshedResource {
+function found(resource: FleetResource, stored: Record<string, unknown>, read: Record<string, unknown> | null = stored, taint = false): RefreshedResource {
   const type = resource.type === "MiniProgramPlugin" ? pluginType : linkType;
   const inputs = { __provider: "require(…)", ...resource.inputs };
-  return { urn: `urn:pulumi:shop-0::fleet::${type}::${resource.name}`, type, name: resource.name, state: { inputs, outputs: { __provider: "require(…)", ...stored } }, read };
+  return { urn: `urn:pulumi:shop-0::fleet::${type}::${resource.name}`, type, name: resource.name, state: { inputs, outputs: { __provider: "require(…)", ...stored } }, read, taint };
 }
 
 const ops = (plan: ReturnType<typeof planShard>) => plan.outcomes.map(({ name, op, reasons }) => ({ name, op, reasons }));
@@ -61,20 +61,28 @@ describe("planShard", () => {
     expect(planShard([], [found(alsoGone, approved("wx1000000000000002"), null)], false)).toEqual({ outcomes: [], settled: false });
   });
 
-  it("decides updates and replacements by the resources' own diffs", () => {
+  it("decides updates and replacements by the resources' own diffs, naming what forces a replacement as the engine does", () => {
     const newer = plugin(maps, { version: "2.3.0" });
     const rejected = plugin("wx1000000000000002");
-    const shown = { ...link, inputs: { ...link.inputs, showProfile: true } } as FleetResource;
+    // notifyUsers only matters when inviting: not a reason, though it differs.
+    const shown = { ...link, inputs: { ...link.inputs, showProfile: true, notifyUsers: true } } as FleetResource;
     const plan = planShard(
       [newer, rejected, shown],
       [found(newer, approved(maps)), found(rejected, { ...approved("wx1000000000000002"), status: "rejected" }), found(shown, linked)],
       true,
     );
     expect(ops(plan)).toEqual([
-      { name: `${mp}/${maps}`, op: "update", reasons: ["version"] },
+      { name: `${mp}/${maps}`, op: "update", reasons: [] },
       { name: `${mp}/wx1000000000000002`, op: "replace", reasons: ["status"] },
       { name: `${oa}/${mp}`, op: "replace", reasons: ["showProfile"] },
     ]);
+    expect(plan.settled).toBe(false);
+  });
+
+  it("plans a replacement for a resource marked for one (pulumi state taint), whatever its diff says", () => {
+    const declared = plugin(maps);
+    const plan = planShard([declared], [found(declared, approved(maps), approved(maps), true)], true);
+    expect(ops(plan)).toEqual([{ name: `${mp}/${maps}`, op: "replace", reasons: [] }]);
     expect(plan.settled).toBe(false);
   });
 

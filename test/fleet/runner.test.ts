@@ -1,9 +1,12 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EngineEvents } from "../../cli/engine-events";
 import { progressLine } from "../../fleet/progress";
 import { defaultConcurrency, defaultShards, failure, resourcesPerShard, selectShards } from "../../fleet/runner";
 import type { FleetSpec } from "../../fleet/spec";
-import { type FleetStack, program, resolveShards, stackEnvironment, stackIndex } from "../../fleet/workspace";
+import { type FleetStack, checkInstalled, program, resolveShards, stackEnvironment, stackIndex, workFolderName } from "../../fleet/workspace";
 
 const appId = (n: number) => `wxc0${n.toString(16).padStart(14, "0")}`;
 
@@ -72,6 +75,35 @@ describe("the fleet's stacks", () => {
   it("refuse to run while they record different counts: a reshard did not finish", () => {
     const result = resolveShards([...stacks(4, 0, 1), ...stacks(3, 2)], undefined, 9, "f.yaml");
     expect(result).toEqual({ error: expect.stringContaining("record different shard counts: 3 (f-2) and 4 (f-0, f-1)") });
+  });
+});
+
+describe("the working folder", () => {
+  /** A folder with pulumi-wechat at `version` and @pulumi/pulumi installed, as npm lays them out. */
+  function folderWith(version: string): string {
+    const folder = mkdtempSync(join(tmpdir(), "fleet-folder-"));
+    const install = (name: string, manifest: object, files: string[]) => {
+      mkdirSync(join(folder, "node_modules", name), { recursive: true });
+      writeFileSync(join(folder, "node_modules", name, "package.json"), JSON.stringify({ name, ...manifest }));
+      for (const file of files) writeFileSync(join(folder, "node_modules", name, file), "");
+    };
+    install("pulumi-wechat", { version, exports: { "./fleet": "./fleet.js", "./package.json": "./package.json" } }, ["fleet.js"]);
+    install("@pulumi/pulumi", { version: "3.270.0", main: "index.js" }, ["index.js"]);
+    return folder;
+  }
+  const own = (JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
+
+  it("must hold this runner's version of pulumi-wechat, whose code the runner's plan stands for", () => {
+    expect(() => checkInstalled(join(folderWith(own), workFolderName))).not.toThrow();
+    const other = folderWith("0.0.1");
+    expect(() => checkInstalled(join(other, workFolderName))).toThrow(
+      `${other} has pulumi-wechat 0.0.1 installed, and this runner is ${own}: run the runner installed there (\`npx pulumi-wechat-fleet\`), or install pulumi-wechat ${own} there`,
+    );
+  });
+
+  it("must have pulumi-wechat and @pulumi/pulumi installed", () => {
+    const empty = mkdtempSync(join(tmpdir(), "fleet-folder-"));
+    expect(() => checkInstalled(join(empty, workFolderName))).toThrow(`the fleet's program loads pulumi-wechat/fleet from ${empty}, where it is not installed`);
   });
 });
 
