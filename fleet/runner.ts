@@ -188,6 +188,9 @@ class ShardRun {
    */
   private async operate(shard: number, name: string, log: WriteStream, collect: () => EngineEvents): Promise<ResourceOutcome[] | undefined> {
     const { operation, parallel, cancel } = this.options;
+    const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
+    // A shard without a stack holds nothing: its drift is every resource to create, and reads nor writes anything.
+    if (operation === "drift" && !this.existing.has(name)) return planShard(declared, [], true).outcomes;
     const stack = operation === "destroy" ? await Stack.select(name, this.ws) : await Stack.createOrSelect(name, this.ws);
     if (operation !== "destroy" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
     const options = (events: EngineEvents) => ({
@@ -201,7 +204,6 @@ class ShardRun {
     const plan = async () => {
       const look = collect();
       await stack.previewRefresh({ ...options(look), runProgram: false });
-      const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
       const planned = planShard(declared, look.refreshedResources(), look.refreshedAsStored());
       const changes = planned.outcomes.filter((outcome) => outcome.op !== "same");
       log.write(`\nPlanned from the refresh and the spec: ${changes.length === 0 ? "no change" : changes.map((c) => `\n  ${c.op} ${c.name}`).join("")}\n`);

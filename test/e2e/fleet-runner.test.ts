@@ -388,6 +388,14 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(found.stdout).toContain(`with ${miniPrograms.length * 2} plugins`);
     expect(found.stdout).toContain(`with ${officialAccounts.length * 3} links, all adopt: true`);
 
+    // Before any up there are no stacks: drift says every resource is to create, and makes none, nor any call.
+    await emulator.clearCalls();
+    const beforeUp = await fleet("drift", "--spec", "discovered.yaml", "--shards", "4");
+    expect(beforeUp.code, beforeUp.stdout + beforeUp.stderr).toBe(2);
+    expect(total(beforeUp.report!, "created")).toBe(resources);
+    expect(await stacks()).toEqual([]);
+    expect((await emulator.calls()).calls).toEqual([]);
+
     const up = await fleet("up", "--spec", "discovered.yaml", "--shards", "4");
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(total(up.report!, "created")).toBe(resources);
