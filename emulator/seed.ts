@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { isWeChatPath } from "./http/routes";
+import type { Accounts, Component, MiniProgram, OfficialAccount, Plugin } from "./model/accounts";
+import { isWeChatPath } from "./model/paths";
 import { MAX_DAILY_LIMIT } from "./model/quotas";
 
 /** The world the emulator starts from, as written in a seed file. Optional fields have the defaults the README's "The seed" lists. */
@@ -74,55 +75,6 @@ export interface ComponentSeed {
   verifyTicket: string;
   /** Accounts that authorized the platform, with the refresh token `api_authorizer_token` must be given. */
   authorizerRefreshTokens?: Record<string, string>;
-}
-
-/** A seed with every default filled in: what the rest of the emulator reads. */
-export interface Accounts {
-  miniPrograms: Map<string, MiniProgram>;
-  officialAccounts: Map<string, OfficialAccount>;
-  plugins: Map<string, Plugin>;
-  component: Component | undefined;
-  /** The seed's daily limit per path, for every account. */
-  quotas: Map<string, number>;
-  linkItemsIncludeAppId: boolean;
-}
-
-export interface MiniProgram {
-  appId: string;
-  secret: string;
-  username: string;
-  nickname: string;
-  headImgUrl: string;
-  grayRelease: boolean;
-  nearby: boolean;
-  store: boolean;
-  pluginLimit: number;
-}
-
-export interface OfficialAccount {
-  appId: string;
-  secret: string;
-  username: string;
-  nickname: string;
-  headImgUrl: string;
-  linkLimit: number;
-}
-
-export interface Plugin {
-  appId: string;
-  secret: string;
-  nickname: string;
-  headImgUrl: string;
-  requiresApproval: boolean;
-  versions: Map<string, { quickUpdate: boolean }>;
-}
-
-export interface Component {
-  appId: string;
-  secret: string;
-  verifyTicket: string;
-  /** In the seed's order: the refresh tokens written, then the generated accounts'. */
-  authorizerRefreshTokens: Map<string, string>;
 }
 
 const DEFAULT_PLUGIN_LIMIT = 5;

@@ -3,13 +3,13 @@ import { persist, reset, type EmulatorContext } from "../context";
 import { MAX_ADVANCE_SECONDS } from "../model/clock";
 import { Refusal, WeChatRefusal } from "../model/codes";
 import { answerAsAdmin } from "../model/links";
+import { isWeChatPath } from "../model/paths";
 import { answerApplication } from "../model/plugins";
 import { MAX_DAILY_LIMIT, setDailyLimit } from "../model/quotas";
 import type { CallRecord } from "./calls";
 import { CONSOLE_FILES, sendConsoleFile } from "./console";
 import { MAX_DELAY_MS, MAX_ERRCODE, MAX_TIMES, MIN_ERRCODE, type Fault, type FaultSpec } from "./faults";
 import { BadRequest, ControlFields } from "./fields";
-import { isWeChatPath } from "./routes";
 import { describeBinding, describeConsoleWorld, describeLink, describeWorld, type ConsoleWorld, type WorldState } from "./world";
 
 /** Where the control surface lives; WeChat's own paths never start with it. */

@@ -1,8 +1,8 @@
 import type { EmulatorContext } from "../context";
+import { WECHAT_PATHS } from "../model/paths";
 import { applicationDeadline, type Binding, type Link, type PluginStatus } from "../model/world";
 import type { Fault } from "./faults";
 import { ControlFields } from "./fields";
-import { weChatPaths } from "./routes";
 
 // How the control surface shows the world: `GET /__emulator/state`, every binding and link as tests check them, and
 // `GET /__emulator/world`, the console's view: accounts with their names, a page at a time, and what waits for people.
@@ -204,7 +204,7 @@ export function describeConsoleWorld({ world, clock, faults }: EmulatorContext, 
       : null,
     waiting,
     faults: [...faults.list()],
-    paths: weChatPaths(),
+    paths: [...WECHAT_PATHS],
     nicknames: Object.fromEntries(named.map((appId) => [appId, world.account(appId)?.nickname ?? appId])),
   };
 }

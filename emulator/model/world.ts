@@ -1,4 +1,4 @@
-import type { Accounts, MiniProgram, OfficialAccount, Plugin } from "../seed";
+import type { Accounts, MiniProgram, OfficialAccount, Plugin } from "./accounts";
 
 /** 1 applying · 2 approved · 3 rejected · 4 timed out. */
 export type PluginStatus = 1 | 2 | 3 | 4;
