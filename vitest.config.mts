@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
-      { test: { name: "unit", include: ["test/emulator/**/*.test.ts", "test/provider/**/*.test.ts", "test/cli/**/*.test.ts", "test/fleet/**/*.test.ts"], testTimeout: 20_000 } },
+      { test: { name: "unit", include: ["test/emulator/**/*.test.ts", "test/provider/**/*.test.ts", "test/cli/**/*.test.ts", "test/fleet/**/*.test.ts", "test/docs/**/*.test.ts", "test/structure/**/*.test.ts"], testTimeout: 20_000 } },
       // The emulator's console in headless Chromium; the first run on a machine may install Debian's chromium
       // (scripts/ensure-chromium.sh), hence the long hook time-out.
       { test: { name: "console", include: ["test/console/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 600_000 } },

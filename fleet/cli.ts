@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from "node:fs";
-import { defaultParallel } from "../cli/drift";
-import { type ProviderConfig, isAppId, loadConfig } from "../provider/config";
+import { defaultParallel, exitCodes } from "../drift/report";
+import { type ProviderConfig, hasCredentials, isAppId, loadConfig, noCredentials } from "../provider/config";
 import { discover } from "./discover";
-import { exitCodes } from "../cli/drift";
 import { type FleetReport, type Operation, exitCode, mergeReports, operations, parseReport, renderMarkdown } from "./report";
 import { type ReshardResult, reshard } from "./reshard";
 import { type Part, defaultConcurrency, resourcesPerShard, runFleet } from "./runner";
@@ -191,10 +190,7 @@ function only(text: string | undefined): Part | undefined {
 function wechatConfig(): ProviderConfig {
   const loaded = loadConfig(() => undefined, process.env);
   if (!loaded.ok) throw new Error(`the WeChat configuration in the environment has problems:\n${loaded.problems.map((p) => `  - ${p}`).join("\n")}`);
-  const { accessTokens, tokenUrl, component, appSecrets } = loaded.config;
-  if (Object.keys(accessTokens).length === 0 && tokenUrl === undefined && component === undefined && Object.keys(appSecrets).length === 0) {
-    throw new Error("no WeChat credentials in the environment: set the third-party platform's WECHAT_COMPONENT_APP_ID, WECHAT_COMPONENT_APP_SECRET, WECHAT_COMPONENT_VERIFY_TICKET and WECHAT_AUTHORIZER_REFRESH_TOKENS, or WECHAT_TOKEN_URL, WECHAT_APP_SECRETS or WECHAT_ACCESS_TOKENS");
-  }
+  if (!hasCredentials(loaded.config)) throw new Error(`${noCredentials()} in the environment`);
   return loaded.config;
 }
 

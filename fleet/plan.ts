@@ -1,4 +1,4 @@
-import type { RefreshedResource, ResourceOutcome } from "../cli/engine-events";
+import type { RefreshedResource, ResourceOutcome } from "../drift/engine-events";
 import type { Diff } from "../provider/inputs";
 import { type LinkInputs, type LinkOutputs, LinkResource } from "../provider/link";
 import { type PluginInputs, type PluginOutputs, PluginResource } from "../provider/plugin";

@@ -1,5 +1,5 @@
-import { exitCodes } from "../cli/drift";
-import type { ResourceOutcome } from "../cli/engine-events";
+import { exitCodes } from "../drift/report";
+import type { ResourceOutcome } from "../drift/engine-events";
 
 /**
  * The fleet runner's one report: per shard and in total, what the operation did (or, for preview and drift, would

@@ -80,6 +80,51 @@ export function envName(key: ConfigKey): string {
   return `WECHAT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
+/**
+ * Where an app id's access token comes from, in the order the provider looks (provider/client/token-cache.ts), with
+ * the keys that configure each: the one list the provider's checks, its messages and the fleet runner's pre-flight use.
+ */
+export const credentialSources = [
+  { source: "accessTokens", keys: ["accessTokens"], configured: (c: ProviderConfig) => Object.keys(c.accessTokens).length > 0 },
+  { source: "tokenUrl", keys: ["tokenUrl"], configured: (c: ProviderConfig) => c.tokenUrl !== undefined },
+  { source: "tokenStore", keys: ["tokenStore"], configured: (c: ProviderConfig) => c.tokenStore !== undefined },
+  {
+    source: "component",
+    keys: ["componentAppId", "componentAppSecret", "componentVerifyTicket", "authorizerRefreshTokens"],
+    configured: (c: ProviderConfig) => c.component !== undefined,
+  },
+  { source: "appSecrets", keys: ["appSecrets"], configured: (c: ProviderConfig) => Object.keys(c.appSecrets).length > 0 },
+] as const satisfies ReadonlyArray<{ source: string; keys: readonly ConfigKey[]; configured: (c: ProviderConfig) => boolean }>;
+
+export type CredentialSource = (typeof credentialSources)[number]["source"];
+
+/** Whether the configuration gives any credential at all. */
+export function hasCredentials(config: ProviderConfig): boolean {
+  return credentialSources.some(({ configured }) => configured(config));
+}
+
+/** The credential sources in words, each with its keys and their environment variables. */
+function sourcesInWords(): string {
+  const keys = (source: CredentialSource) => credentialSources.find((s) => s.source === source)!.keys.map((k) => `wechat:${k} (${envName(k)})`);
+  return [
+    ...keys("accessTokens"),
+    ...keys("tokenUrl"),
+    ...keys("tokenStore"),
+    `the third-party platform's ${keys("component").join(", ")}`,
+    ...keys("appSecrets"),
+  ].join("; ");
+}
+
+/** A message for an app id no credential serves, naming the keys that would. */
+export function missingCredential(appId: string): string {
+  return `no credential for ${appId}: set one of ${sourcesInWords()}, with an entry for ${appId} where the key takes one`;
+}
+
+/** A message for a configuration without any credential: the fleet runner refuses it before anything runs. */
+export function noCredentials(): string {
+  return `no WeChat credentials: set one of ${sourcesInWords()}`;
+}
+
 /** The outcome of reading configuration: the config, or every problem found, each naming its key. */
 export type LoadedConfig = { ok: true; config: ProviderConfig } | { ok: false; problems: string[] };
 

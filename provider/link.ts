@@ -3,7 +3,8 @@ import { ErrCode } from "./client/codes";
 import { PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
 import { LinkFinder } from "./client/find-link";
 import { LinkItem, LinksApi, linkContext, linkId } from "./client/links";
-import { TokenStore } from "./client/tokens";
+import { TokenCache } from "./client/token-cache";
+import { missingCredential } from "./config";
 import { Adoptable, Adoption } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
@@ -62,7 +63,7 @@ export class LinkResource {
   /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
     private readonly links: LinksApi,
-    private readonly tokens: TokenStore,
+    private readonly tokens: TokenCache,
     private readonly warn: (message: string) => void,
     adoptAll = false,
   ) {
@@ -74,7 +75,7 @@ export class LinkResource {
     const failures = checkFields(news, linkInputFields);
     const account = (news as Record<string, unknown>).officialAccountAppId;
     if (typeof account === "string" && !isUnknown(account) && !failures.some((f) => f.property === "officialAccountAppId") && !this.tokens.sourceFor(account)) {
-      failures.push({ property: "officialAccountAppId", reason: TokenStore.missingCredential(account) });
+      failures.push({ property: "officialAccountAppId", reason: missingCredential(account) });
     }
     // The inputs are valid once `failures` is empty, and the engine goes no further otherwise.
     return { inputs: LinkResource.inputs(news), failures };

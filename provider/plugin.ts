@@ -3,7 +3,8 @@ import { ErrCode } from "./client/codes";
 import { CallContext, PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
 import { PluginEntry, PluginsApi, pluginId } from "./client/plugins";
 import { SharedFetch } from "./client/shared-fetch";
-import { TokenStore } from "./client/tokens";
+import { TokenCache } from "./client/token-cache";
+import { missingCredential } from "./config";
 import { Adoptable, Adoption } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
@@ -58,7 +59,7 @@ export class PluginResource {
   /** `adoptAll`: wechat:adopt, adoption for every create of the run. */
   constructor(
     private readonly plugins: PluginsApi,
-    private readonly tokens: TokenStore,
+    private readonly tokens: TokenCache,
     private readonly warn: (message: string) => void,
     adoptAll = false,
   ) {
@@ -71,7 +72,7 @@ export class PluginResource {
     const valid = (property: string) => !failures.some((f) => f.property === property);
     if (typeof appId === "string" && !isUnknown(appId) && valid("appId")) {
       const source = this.tokens.sourceFor(appId);
-      if (!source) failures.push({ property: "appId", reason: TokenStore.missingCredential(appId) });
+      if (!source) failures.push({ property: "appId", reason: missingCredential(appId) });
       // WeChat refuses a quick update made with the mini program's own token (89256): say so before anything is applied.
       else if (source === "appSecrets" && typeof version === "string" && !isUnknown(version) && valid("version")) {
         failures.push({ property: "version", reason: versionNeedsPlatform(appId) });

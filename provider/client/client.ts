@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../config";
 import { CallContext } from "./errors";
 import { RetryPolicy, defaultRetryPolicy, withRetry } from "./retry";
-import { TokenStore } from "./tokens";
+import { TokenCache } from "./token-cache";
 import { Send, Transport, WeChatRequest, WeChatResponse } from "./transport";
 
 export interface ClientOptions {
@@ -15,7 +15,7 @@ export interface ClientOptions {
  * query string, transient failures are retried, and a rejected token is renewed and the call tried once more.
  */
 export class WeChatClient {
-  readonly tokens: TokenStore;
+  readonly tokens: TokenCache;
   private readonly transport: Transport;
   private readonly send: Send;
 
@@ -24,11 +24,11 @@ export class WeChatClient {
     const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
     this.transport = transport;
     this.send = async (request, context) => {
-      const answer = await withRetry(() => transport.send(request, context), retry);
+      const answer = await withRetry(() => transport.send(request, context), retry, request.tokenService ? "final" : "retried");
       options.answered?.(request);
       return answer;
     };
-    this.tokens = new TokenStore(config, this.send);
+    this.tokens = new TokenCache(config, this.send, retry);
   }
 
   call(appId: string, path: string, body: unknown, context: CallContext): Promise<WeChatResponse> {

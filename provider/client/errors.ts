@@ -10,7 +10,13 @@ export type WeChatErrorCode =
   | "WECHAT_NOT_IN_LIST" // WeChat accepted an apply or an invitation, but the plugin or link is not in its list afterwards
   | "WECHAT_ALREADY_EXISTS" // a create found the binding or link already at WeChat, and adoption was not asked for
   | "WECHAT_USERNAME_UNKNOWN" // the link list names mini programs by original id only, and this one's is not known
-  | "WECHAT_CREDENTIAL_ERROR"; // no usable credential for the account
+  | "WECHAT_CREDENTIAL_ERROR" // no usable credential for the account
+  // The platform's Redis (wechat:tokenStore), apart from WeChat's, so that a caller tells a Redis outage from WeChat's:
+  | "TOKEN_STORE_UNREACHABLE" // connection refused, dropped, or the store not serving (loading, failing over)
+  | "TOKEN_STORE_TIMEOUT" // no answer within the request time-out
+  | "TOKEN_STORE_REFUSED" // the store refused us: password, the user's permissions, a read-only replica
+  | "TOKEN_STORE_NOT_A_TOKEN" // a key holds something other than a token (never overwritten), or the store answered oddly
+  | "TOKEN_STORE_NO_TOKEN"; // read-only mode, and the key holds no usable token
 
 /** What a call was about, so that every message names the account and the thing it touched. */
 export interface CallContext {

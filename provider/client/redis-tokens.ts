@@ -1,9 +1,9 @@
 import type * as RedisModule from "@redis/client";
 import type { ComponentCredentials, TokenStoreConfig } from "../config";
 import { CallContext, WeChatError } from "./errors";
-import { RetryPolicy, defaultRetryPolicy, withRetry } from "./retry";
+import { RetryPolicy, withRetry } from "./retry";
 import { SharedFetch } from "./shared-fetch";
-import type { Token } from "./tokens";
+import type { Token } from "./token";
 
 let redisModule: typeof RedisModule | undefined;
 /** @redis/client is loaded by the first store read (a few hundred ms): a provider without a store never pays for it. */
@@ -98,9 +98,9 @@ type Found =
   | { usable?: undefined; why: "absent" | "expired" | "rejected"; raw?: string };
 
 export interface RedisTokensOptions {
-  maxAttempts: number;
   requestTimeoutMs: number;
-  retry?: Partial<RetryPolicy>;
+  /** The client's own policy: the store's commands are retried as WeChat calls are. */
+  retry: RetryPolicy;
 }
 
 /**
@@ -116,15 +116,12 @@ export class RedisTokens {
   private readonly connection = new SharedFetch<"client", Client>();
   /** Tokens WeChat rejected in this run: found again in the store, they are not usable. */
   private readonly rejected = new Set<string>();
-  private readonly retry: RetryPolicy;
-
   constructor(
     private readonly store: TokenStoreConfig,
     private readonly component: ComponentCredentials | undefined,
     private readonly options: RedisTokensOptions,
   ) {
     this.layout = layoutOf(store, component?.appId);
-    this.retry = { ...defaultRetryPolicy, maxAttempts: options.maxAttempts, ...options.retry };
   }
 
   /** The store's URL, without password. */
@@ -210,7 +207,7 @@ export class RedisTokens {
     if (found.usable) return found.usable;
     if (this.store.readOnly) {
       throw new WeChatError(
-        "WECHAT_CREDENTIAL_ERROR",
+        "TOKEN_STORE_NO_TOKEN",
         reading,
         `key ${key} ${describeMiss(found.why)}, and wechat:tokenStoreMode is read-only, so the provider does not fetch one. ` +
           `What to do: let the platform's servers renew the token in the store, or set wechat:tokenStoreMode to read-write`,
@@ -319,7 +316,7 @@ export class RedisTokens {
   }
 
   private notAToken(key: string, context: CallContext, what: string): WeChatError {
-    return new WeChatError("WECHAT_BAD_RESPONSE", context, `key ${key} holds ${what}, not a token; the provider leaves it as it is`);
+    return new WeChatError("TOKEN_STORE_NOT_A_TOKEN", context, `key ${key} holds ${what}, not a token; the provider leaves it as it is`);
   }
 
   private context(verb: "reading" | "writing", account: string): CallContext {
@@ -335,7 +332,7 @@ export class RedisTokens {
       let client: Client | undefined;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new WeChatError("WECHAT_TIMEOUT", context, `no answer within ${this.options.requestTimeoutMs} ms`)), this.options.requestTimeoutMs);
+        timer = setTimeout(() => reject(new WeChatError("TOKEN_STORE_TIMEOUT", context, `no answer within ${this.options.requestTimeoutMs} ms`)), this.options.requestTimeoutMs);
       });
       try {
         client = await Promise.race([this.connection.get("client", () => this.connect()), timeout]);
@@ -343,12 +340,12 @@ export class RedisTokens {
       } catch (error) {
         const failure = this.failure(error, context);
         // A connection that failed or timed out is not trusted again: a late answer would be taken for the next command's.
-        if (failure.code === "WECHAT_NETWORK_ERROR" || failure.code === "WECHAT_TIMEOUT" || failure.code === "WECHAT_CREDENTIAL_ERROR") this.drop(client);
+        if (failure.code === "TOKEN_STORE_UNREACHABLE" || failure.code === "TOKEN_STORE_TIMEOUT" || failure.code === "TOKEN_STORE_REFUSED") this.drop(client);
         throw failure;
       } finally {
         clearTimeout(timer);
       }
-    }, this.retry);
+    }, this.options.retry);
   }
 
   private async connect(): Promise<Client> {
@@ -391,31 +388,31 @@ export class RedisTokens {
     const message = scrub(error instanceof Error ? error.message : String(error));
     const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
     const { ErrorReply, ConnectionTimeoutError } = redis();
-    if (error instanceof ConnectionTimeoutError) return new WeChatError("WECHAT_TIMEOUT", context, `could not connect within ${this.options.requestTimeoutMs} ms`);
+    if (error instanceof ConnectionTimeoutError) return new WeChatError("TOKEN_STORE_TIMEOUT", context, `could not connect within ${this.options.requestTimeoutMs} ms`);
     if (!(error instanceof ErrorReply)) {
       const reason = code === undefined || message.includes(code) ? message : `${message} (${code})`;
-      return new WeChatError("WECHAT_NETWORK_ERROR", context, `could not reach it: ${reason}`);
+      return new WeChatError("TOKEN_STORE_UNREACHABLE", context, `could not reach it: ${reason}`);
     }
     if (/^(WRONGPASS|NOAUTH)\b/.test(message) || /without any password configured/.test(message)) {
       return new WeChatError(
-        "WECHAT_CREDENTIAL_ERROR",
+        "TOKEN_STORE_REFUSED",
         context,
         `the store refused the credentials (${message}). What to do: check wechat:tokenStorePassword, or the user and password in wechat:tokenStore`,
       );
     }
     if (/^NOPERM\b/.test(message)) {
       return new WeChatError(
-        "WECHAT_CREDENTIAL_ERROR",
+        "TOKEN_STORE_REFUSED",
         context,
         `the store's user may not do this (${message}). What to do: grant it GET, PTTL and TYPE on the token keys, and SET and EVAL in read-write mode, or set wechat:tokenStoreMode to read-only`,
       );
     }
     if (/^READONLY\b/.test(message)) {
-      return new WeChatError("WECHAT_CREDENTIAL_ERROR", context, `the store is a read-only replica. What to do: point wechat:tokenStore at the primary, or set wechat:tokenStoreMode to read-only`);
+      return new WeChatError("TOKEN_STORE_REFUSED", context, `the store is a read-only replica. What to do: point wechat:tokenStore at the primary, or set wechat:tokenStoreMode to read-only`);
     }
     // Redis starting up, running a long script, or failing over: a later attempt finds it serving again.
-    if (/^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN)\b/.test(message)) return new WeChatError("WECHAT_NETWORK_ERROR", context, `the store is not serving: ${message}`);
-    return new WeChatError("WECHAT_BAD_RESPONSE", context, `the store answered: ${message}`);
+    if (/^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN)\b/.test(message)) return new WeChatError("TOKEN_STORE_UNREACHABLE", context, `the store is not serving: ${message}`);
+    return new WeChatError("TOKEN_STORE_NOT_A_TOKEN", context, `the store answered: ${message}`);
   }
 }
 

@@ -16,6 +16,12 @@ export interface WeChatRequest {
   body?: unknown;
   /** Sent as they are and never printed: a central token service's credential travels here. */
   headers?: Record<string, string>;
+  /**
+   * A token service's request: its answer is final, a failure included, since the service retries WeChat itself (the
+   * fleet's token broker does, with the same policy); only not reaching it is retried. Otherwise one failure would
+   * be retried in two layers, attempts times attempts.
+   */
+  tokenService?: true;
 }
 
 export type WeChatResponse = Record<string, unknown>;

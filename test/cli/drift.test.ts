@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseArgs, previewArgs, report } from "../../cli/drift";
-import { EngineEvents, type EngineEvent, type ResourceOutcome } from "../../cli/engine-events";
+import { parseArgs, previewArgs } from "../../cli/drift";
+import { report } from "../../drift/report";
+import { EngineEvents, type EngineEvent, type ResourceOutcome } from "../../drift/engine-events";
 
 const plugin = "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin";
 const link = "pulumi-nodejs:dynamic/wechat:OfficialAccountLink";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RefreshedResource } from "../../cli/engine-events";
+import type { RefreshedResource } from "../../drift/engine-events";
 import { planShard } from "../../fleet/plan";
 import type { FleetResource } from "../../fleet/resources";
 

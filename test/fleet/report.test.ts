@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ResourceOutcome } from "../../cli/engine-events";
+import type { ResourceOutcome } from "../../drift/engine-events";
 import {
   type FleetReport,
   type ShardReport,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultParallel } from "../../cli/drift";
+import { defaultParallel } from "../../drift/report";
 import { type ParsedArgs, parseArgs, usage } from "../../fleet/cli";
 import { defaultConcurrency } from "../../fleet/runner";
 

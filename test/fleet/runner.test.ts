@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EngineEvents } from "../../cli/engine-events";
+import { EngineEvents } from "../../drift/engine-events";
 import { progressLine } from "../../fleet/progress";
 import { defaultConcurrency, defaultShards, failure, resourcesPerShard, selectShards } from "../../fleet/runner";
 import type { FleetSpec } from "../../fleet/spec";

@@ -130,6 +130,29 @@ describe("tokens", () => {
     }
   });
 
+  it("takes a token service's answer as final, a failure included (it retried WeChat itself), and retries only a connection it dropped", async () => {
+    const answers = [
+      (res: http.ServerResponse) => res.socket!.destroy(),
+      (res: http.ServerResponse) => res.writeHead(502).end(),
+      (res: http.ServerResponse) => res.setHeader("content-type", "application/json").end(JSON.stringify({ errcode: -1, errmsg: "system busy" })),
+    ];
+    let asked = 0;
+    const service = http.createServer((_req, res) => answers[Math.min(asked++, answers.length - 1)](res));
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}/token`;
+      const { plugin } = providersFor(emulator.url, "appSecrets", { "wechat:appSecrets": "", "wechat:tokenUrl": tokenUrl, "wechat:maxAttempts": "8" });
+      const unavailable = await failure(plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
+      expect(unavailable.message).toMatch(/^fetching an access token \(tokenUrl\) for mini program wxc0ffee0000000001 .*failed: .*HTTP 502/);
+      expect(asked).toBe(2);
+      const busy = await failure(plugin.read(`${seed.coffee}/${seed.reviews}`, {}));
+      expect(busy.message).toMatch(/failed: WeChat error -1/);
+      expect(asked).toBe(3);
+    } finally {
+      service.close();
+    }
+  });
+
   it("reports a static token from wechat:accessTokens that WeChat refuses, without renewing or printing it", async () => {
     const token = "static-token-that-is-not-valid";
     const { plugin } = providersFor(emulator.url, "appSecrets", { "wechat:appSecrets": "", "wechat:accessTokens": JSON.stringify({ [seed.coffee]: token }) });

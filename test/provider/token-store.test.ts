@@ -214,6 +214,7 @@ describe("read-only mode", () => {
     await seedWxJava({ component: tokens.component, authorizers: { [oa]: tokens.authorizers[oa] } });
     await redis.resetStats();
     const error = await failure(run({ "wechat:tokenStoreMode": "read-only" }).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
+    expect(error.code).toBe("TOKEN_STORE_NO_TOKEN");
     expect(said(error)).toBe(
       `reading the token store ${redis.url} for mini program ${seed.coffee} failed: key ${wxjava.account(seed.coffee)} holds no token, ` +
         "and wechat:tokenStoreMode is read-only, so the provider does not fetch one. What to do: let the platform's servers renew the token " +
@@ -292,7 +293,7 @@ describe("failures name the store (without password) and the account, and leave 
     const url = down.url;
     await down.stop();
     const error = await failure(run({}, {}, url).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(error.code).toBe("WECHAT_NETWORK_ERROR");
+    expect(error.code).toBe("TOKEN_STORE_UNREACHABLE");
     expect(said(error)).toMatch(
       new RegExp(`^reading the token store ${url} for mini program ${seed.coffee} failed: could not reach it: .*ECONNREFUSED.*; gave up after 2 attempts \\(wechat:maxAttempts\\)$`),
     );
@@ -319,7 +320,7 @@ describe("failures name the store (without password) and the account, and leave 
 
     it("a wrong password, or none: not retried, and the message holds neither password", async () => {
       const wrong = await failure(run({ "wechat:tokenStorePassword": "not-the-password-123" }, {}, locked.url).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-      expect(wrong.code).toBe("WECHAT_CREDENTIAL_ERROR");
+      expect(wrong.code).toBe("TOKEN_STORE_REFUSED");
       expect(said(wrong)).toMatch(
         new RegExp(`^reading the token store ${locked.url} for mini program ${seed.coffee} failed: the store refused the credentials \\(WRONGPASS .*\\)\\. What to do: check wechat:tokenStorePassword`),
       );
@@ -338,7 +339,7 @@ describe("failures name the store (without password) and the account, and leave 
     await redis.client.sendCommand(["ACL", "SETUSER", "reader", "on", ">reader-pass-1", "~*", "+get", "+type", "+select"]);
     try {
       const error = await failure(run({ "wechat:tokenStorePassword": "reader-pass-1" }, {}, `redis://reader@127.0.0.1:${redis.port}`).plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-      expect(error.code).toBe("WECHAT_CREDENTIAL_ERROR");
+      expect(error.code).toBe("TOKEN_STORE_REFUSED");
       expect(said(error)).toMatch(/failed: the store's user may not do this \(NOPERM .*pttl.*\)\. What to do: grant it GET, PTTL and TYPE on the token keys/i);
       expect((await redis.commandCalls()).get).toBe(1);
     } finally {
@@ -362,7 +363,7 @@ describe("failures name the store (without password) and the account, and leave 
     for (const [appId, , expected] of cases) {
       const read = appId === oa ? setup.link.read(`${oa}/${seed.coffee}`, {}) : setup.plugin.read(`${appId}/${seed.liveChat}`, {});
       const error = await failure(read);
-      expect(error.code).toBe("WECHAT_BAD_RESPONSE");
+      expect(error.code).toBe("TOKEN_STORE_NOT_A_TOKEN");
       expect(said(error)).toMatch(new RegExp(`^reading the token store ${redis.url} for (mini program|official account) ${appId} failed: key ${wxjava.account(appId)} `));
       expect(said(error)).toMatch(expected);
       expect(said(error)).toMatch(/; the provider leaves it as it is$/);
@@ -403,7 +404,7 @@ describe("failures name the store (without password) and the account, and leave 
     // Two attempts of 300 ms, and the back-off between them, fit in the pause.
     await redis.client.sendCommand(["CLIENT", "PAUSE", "1000", "ALL"]);
     const error = await failure(plugin.read(`${seed.coffee}/${seed.liveChat}`, {}));
-    expect(error.code).toBe("WECHAT_TIMEOUT");
+    expect(error.code).toBe("TOKEN_STORE_TIMEOUT");
     expect(said(error)).toMatch(new RegExp(`^reading the token store ${redis.url} for mini program ${seed.coffee} failed: (no answer within 300 ms|could not connect within 300 ms)`));
     expect(Date.now()).toBeLessThan(pausedUntil);
     await new Promise((resolve) => setTimeout(resolve, pausedUntil - Date.now() + 50));
@@ -490,10 +491,10 @@ describe("loading", () => {
     const root = join(__dirname, "..", "..");
     const config = { "wechat:tokenStore": redis.url, "wechat:componentAppId": component, "wechat:componentAppSecret": "x", "wechat:endpoint": emulator.url };
     const script = `
-      const { TokenStore } = require("./dist/provider/client/tokens");
+      const { TokenCache } = require("./dist/provider/client/token-cache");
       const { loadConfig } = require("./dist/provider/config");
       const loaded = loadConfig((key) => (${JSON.stringify(config)})[key], {});
-      new TokenStore(loaded.config, () => Promise.reject(new Error("no fetch expected")))
+      new TokenCache(loaded.config, () => Promise.reject(new Error("no fetch expected")), { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, minuteQuotaWaitMs: 0 })
         .current("${seed.coffee}", "coffee")
         .then((token) => console.log(token.value === "${tokens.authorizers[seed.coffee]}"));`;
     const started = Date.now();

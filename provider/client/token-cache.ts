@@ -1,24 +1,11 @@
-import type { ProviderConfig } from "../config";
-import { envName } from "../config";
+import { type CredentialSource, type ProviderConfig, missingCredential } from "../config";
 import { tokenRejectedCodes } from "./codes";
 import { CallContext, WeChatError } from "./errors";
 import { RedisTokens } from "./redis-tokens";
+import type { RetryPolicy } from "./retry";
 import { SharedFetch } from "./shared-fetch";
-import { Send, WeChatResponse } from "./transport";
-
-/** Where an app id's access token comes from, in the order the provider looks. */
-export type CredentialSource = "accessTokens" | "tokenUrl" | "tokenStore" | "component" | "appSecrets";
-
-export interface Token {
-  value: string;
-  /** Epoch ms after which we fetch a new one instead of using this one. */
-  renewAt: number;
-  /** Epoch ms at which WeChat stops accepting it: what a token service tells its callers. */
-  expiresAt: number;
-}
-
-/** Renew this long before WeChat's expiry, so a token never dies in the middle of a call. */
-const renewalMarginMs = 5 * 60_000;
+import { type Token, readToken } from "./token";
+import type { Send } from "./transport";
 
 /**
  * Access tokens per app id, and the third-party platform's component token: fetched once, shared by every concurrent
@@ -26,7 +13,7 @@ const renewalMarginMs = 5 * 60_000;
  * `withComponentToken`, the one place a token WeChat rejects is renewed.
  * The provider never calls /cgi-bin/token: each call there invalidates the token every other service uses.
  */
-export class TokenStore {
+export class TokenCache {
   /** By app id, and by `component:<appId>` for the platform's own token. */
   private readonly tokens = new SharedFetch<string, Token>();
   /** api_authorizer_token may hand back a new refresh token; later fetches use the newest. */
@@ -37,9 +24,11 @@ export class TokenStore {
   constructor(
     private readonly config: ProviderConfig,
     private readonly send: Send,
+    retry: RetryPolicy,
   ) {
     this.refreshTokens = new Map(Object.entries(config.authorizerRefreshTokens));
-    if (config.tokenStore) this.store = new RedisTokens(config.tokenStore, config.component, config);
+    // The store's commands are retried as the client's calls are: one policy, one wechat:maxAttempts.
+    if (config.tokenStore) this.store = new RedisTokens(config.tokenStore, config.component, { requestTimeoutMs: config.requestTimeoutMs, retry });
   }
 
   sourceFor(appId: string): CredentialSource | undefined {
@@ -58,14 +47,6 @@ export class TokenStore {
    */
   addAuthorizer(appId: string, refreshToken: string): void {
     this.refreshTokens.set(appId, refreshToken);
-  }
-
-  /** A message for an app id no credential serves, naming the keys that would. */
-  static missingCredential(appId: string): string {
-    return (
-      `no credential for ${appId}: set one of wechat:accessTokens (${envName("accessTokens")}), wechat:tokenUrl, wechat:tokenStore, ` +
-      `third-party platform credentials with wechat:authorizerRefreshTokens, or wechat:appSecrets, with an entry for ${appId}`
-    );
   }
 
   /**
@@ -132,7 +113,7 @@ export class TokenStore {
       case "tokenUrl": {
         const secret = this.config.tokenUrlSecret;
         const headers = secret === undefined ? undefined : { authorization: `Bearer ${secret}` };
-        const body = await this.send({ method: "GET", url: this.config.tokenUrl!, query: { appid: appId }, headers }, context);
+        const body = await this.send({ method: "GET", url: this.config.tokenUrl!, query: { appid: appId }, headers, tokenService: true }, context);
         return readToken(body, "access_token", context);
       }
       case "tokenStore":
@@ -142,7 +123,7 @@ export class TokenStore {
       case "appSecrets":
         return this.stableToken(appId, context);
       default:
-        throw new WeChatError("WECHAT_CREDENTIAL_ERROR", context, TokenStore.missingCredential(appId));
+        throw new WeChatError("WECHAT_CREDENTIAL_ERROR", context, missingCredential(appId));
     }
   }
 
@@ -209,15 +190,4 @@ export class TokenStore {
     }
     return readToken(body, "authorizer_access_token", context);
   }
-}
-
-function readToken(body: WeChatResponse, field: string, context: CallContext): Token {
-  const value = body[field];
-  const expiresIn = Number(body.expires_in ?? 7200);
-  if (typeof value !== "string" || value === "" || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new WeChatError("WECHAT_BAD_RESPONSE", context, `the answer had no ${field} and expires_in`);
-  }
-  const lifetimeMs = expiresIn * 1000;
-  const now = Date.now();
-  return { value, renewAt: now + Math.max(lifetimeMs - renewalMarginMs, lifetimeMs / 2), expiresAt: now + lifetimeMs };
 }
