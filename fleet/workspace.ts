@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { inPool } from "../provider/client/pool";
+import { type ProviderConfig, configKeys, envName } from "../provider/config";
+import { shardsVariable, specVariable } from "./program";
 import { shardStackName } from "./shards";
 
 /**
@@ -21,27 +23,9 @@ export const projectName = "pulumi-wechat-fleet";
  */
 export const shardsTag = "pulumi-wechat-fleet:shards";
 
-/** What the program reads, besides its stack's name: the spec file and the shard count. */
-export const specVariable = "PULUMI_WECHAT_FLEET_SPEC";
-export const shardsVariable = "PULUMI_WECHAT_FLEET_SHARDS";
-
-/**
- * The program of every stack. The shard index is the stack name's number; the spec and the shard count come from the
- * environment, never from stack config: Pulumi hands a dynamic provider the whole stack config and keeps it in each
- * stack's state as the default provider's inputs, and `pulumi state move` refuses to move a resource into a stack
- * whose default provider has other inputs. Anything that differs between stacks or runs must stay out of the config.
- */
+/** The project's program, a line that runs the package's own (program.ts) from the folder where it is installed. */
 export const program = `// Written by pulumi-wechat-fleet, which runs it in each stack of the fleet (one shard each) and rewrites it every run.
-const pulumi = require("@pulumi/pulumi");
-const { declareFleet, loadFleetSpec } = require("pulumi-wechat/fleet");
-
-const index = Number(/-(\\d+)$/.exec(pulumi.getStack())?.[1]);
-const count = Number(process.env.${shardsVariable});
-const spec = process.env.${specVariable};
-if (!Number.isInteger(index) || !Number.isInteger(count) || !spec) {
-  throw new Error("this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets ${specVariable} and ${shardsVariable}");
-}
-declareFleet(loadFleetSpec(spec), { shard: { index, count } });
+require("pulumi-wechat/fleet/program").declareShard();
 `;
 
 /** Writes the project into `<cwd>/.pulumi-wechat-fleet/`; returns that folder. */
@@ -67,7 +51,7 @@ export function checkInstalled(dir: string): void {
   const folder = resolve(dir, "..");
   // Resolved as the program resolves them: require.resolve's `paths` would still find this package by its own name.
   const fromProgram = createRequire(join(dir, "index.js"));
-  for (const name of ["pulumi-wechat/fleet", "@pulumi/pulumi"]) {
+  for (const name of ["pulumi-wechat/fleet/program", "@pulumi/pulumi"]) {
     try {
       fromProgram.resolve(name);
     } catch {
@@ -85,7 +69,7 @@ export function checkInstalled(dir: string): void {
 
 export interface StackSettings {
   /** The endpoint, token broker and limits the providers use; none when the operation makes no WeChat call. */
-  wechat?: { endpoint: string; tokenUrl: string; tokenUrlSecret: string; requestTimeoutMs: number; maxAttempts: number; adopt?: boolean };
+  wechat?: Pick<ProviderConfig, "endpoint" | "requestTimeoutMs" | "maxAttempts"> & { tokenUrl: string; tokenUrlSecret: string; adopt?: boolean };
   /** What the program declares; none for commands that run no program (listing stacks, moving state). */
   program?: { specPath: string; shards: number };
 }
@@ -103,15 +87,12 @@ export interface StackSettings {
  */
 export function stackEnvironment(env: NodeJS.ProcessEnv, cwd: string, settings: StackSettings): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const key of Object.keys(env)) if (key.startsWith("WECHAT_")) result[key] = "";
+  for (const key of configKeys) if (env[envName(key)] !== undefined) result[envName(key)] = "";
   if (settings.wechat) {
-    result.WECHAT_ENDPOINT = settings.wechat.endpoint;
-    result.WECHAT_TOKEN_URL = settings.wechat.tokenUrl;
-    result.WECHAT_TOKEN_URL_SECRET = settings.wechat.tokenUrlSecret;
-    result.WECHAT_REQUEST_TIMEOUT_MS = String(settings.wechat.requestTimeoutMs);
-    result.WECHAT_MAX_ATTEMPTS = String(settings.wechat.maxAttempts);
-    // WECHAT_ADOPT=true, for the one run after an interrupted one (README, Fleets): not a credential, passed on.
-    if (settings.wechat.adopt) result.WECHAT_ADOPT = "true";
+    const { adopt, ...given } = settings.wechat;
+    for (const [key, value] of Object.entries(given)) result[envName(key as keyof typeof given)] = String(value);
+    // WECHAT_ADOPT=true, for the one run after an interrupted one (docs/fleets.md): not a credential, passed on.
+    if (adopt) result[envName("adopt")] = "true";
   }
   if (settings.program) {
     result[specVariable] = resolve(cwd, settings.program.specPath);

@@ -74,8 +74,9 @@ export const configKeys = [
   "adopt",
 ] as const;
 
-type ConfigKey = (typeof configKeys)[number];
+export type ConfigKey = (typeof configKeys)[number];
 
+/** The environment variable a configuration key is also read from: the one spelling of it. */
 export function envName(key: ConfigKey): string {
   return `WECHAT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }

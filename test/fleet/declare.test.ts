@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Fleet, declareFleet } from "../../fleet/declare";
+import { declareShard } from "../../fleet/program";
 import { fleetResources } from "../../fleet/resources";
 import type { FleetSpec } from "../../fleet/spec";
 
@@ -52,5 +53,15 @@ describe("declareFleet", () => {
     // Shard 1 of 2 holds wxb4ce000000000002 and wx0a00000000000001; wxc0ffee0000000001 is in shard 0.
     await registration(declareFleet(spec, { shard: { index: 1, count: 2 } }));
     expect(registered.map((r) => r.name).sort()).toEqual(["wx0a00000000000001/wxc0ffee0000000001", "wxb4ce000000000002/wx1000000000000001"]);
+  });
+});
+
+describe("the fleet stacks' program (declareShard)", () => {
+  it("refuses to run outside the runner, whose stacks are named <prefix>-<shard> and get the spec and count", () => {
+    // The mocks' stack is "test": no shard number.
+    expect(() => declareShard({ PULUMI_WECHAT_FLEET_SPEC: "fleet.yaml", PULUMI_WECHAT_FLEET_SHARDS: "4" })).toThrow(
+      "this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets PULUMI_WECHAT_FLEET_SPEC and PULUMI_WECHAT_FLEET_SHARDS",
+    );
+    expect(registered).toHaveLength(0);
   });
 });

@@ -87,7 +87,7 @@ describe("the working folder", () => {
       writeFileSync(join(folder, "node_modules", name, "package.json"), JSON.stringify({ name, ...manifest }));
       for (const file of files) writeFileSync(join(folder, "node_modules", name, file), "");
     };
-    install("pulumi-wechat", { version, exports: { "./fleet": "./fleet.js", "./package.json": "./package.json" } }, ["fleet.js"]);
+    install("pulumi-wechat", { version, exports: { "./fleet/program": "./program.js", "./package.json": "./package.json" } }, ["program.js"]);
     install("@pulumi/pulumi", { version: "3.270.0", main: "index.js" }, ["index.js"]);
     return folder;
   }
@@ -103,7 +103,7 @@ describe("the working folder", () => {
 
   it("must have pulumi-wechat and @pulumi/pulumi installed", () => {
     const empty = mkdtempSync(join(tmpdir(), "fleet-folder-"));
-    expect(() => checkInstalled(join(empty, workFolderName))).toThrow(`the fleet's program loads pulumi-wechat/fleet from ${empty}, where it is not installed`);
+    expect(() => checkInstalled(join(empty, workFolderName))).toThrow(`the fleet's program loads pulumi-wechat/fleet/program from ${empty}, where it is not installed`);
   });
 });
 
@@ -160,10 +160,8 @@ describe("the stacks' environment", () => {
     expect(env.WECHAT_TOKEN_URL).toBeUndefined();
   });
 
-  it("the program takes its shard from its stack's name and the spec and count from that environment", () => {
-    expect(program).toContain('require("pulumi-wechat/fleet")');
-    expect(program).toContain("declareFleet(loadFleetSpec(spec), { shard: { index, count } })");
-    expect(program).toContain("process.env.PULUMI_WECHAT_FLEET_SHARDS");
+  it("the project's program is the package's own module (fleet/program.ts), not text of the runner's", () => {
+    expect(program).toContain('require("pulumi-wechat/fleet/program").declareShard()');
   });
 });
 

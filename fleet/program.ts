@@ -1,0 +1,24 @@
+import * as pulumi from "@pulumi/pulumi";
+import { declareFleet } from "./declare";
+import { loadFleetSpec } from "./spec";
+
+/** What the program reads, besides its stack's name: the spec file and the shard count. */
+export const specVariable = "PULUMI_WECHAT_FLEET_SPEC";
+export const shardsVariable = "PULUMI_WECHAT_FLEET_SHARDS";
+
+/**
+ * The program of every stack of the fleet, one shard each: the runner's project (workspace.ts) calls it. The shard index
+ * is the stack name's number; the spec and the shard count come from the environment, never from stack config: Pulumi
+ * hands a dynamic provider the whole stack config and keeps it in each stack's state as the default provider's inputs,
+ * and `pulumi state move` refuses to move a resource into a stack whose default provider has other inputs. Anything
+ * that differs between stacks or runs must stay out of the config.
+ */
+export function declareShard(env: NodeJS.ProcessEnv = process.env): void {
+  const index = Number(/-(\d+)$/.exec(pulumi.getStack())?.[1]);
+  const count = Number(env[shardsVariable]);
+  const spec = env[specVariable];
+  if (!Number.isInteger(index) || !Number.isInteger(count) || !spec) {
+    throw new Error(`this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets ${specVariable} and ${shardsVariable}`);
+  }
+  declareFleet(loadFleetSpec(spec), { shard: { index, count } });
+}
