@@ -9,7 +9,8 @@ import { World } from "./model/world";
 import { defaultSeed, loadSeed, type Seed } from "./seed";
 import { inMemory, StateFile } from "./state-file";
 
-export { defaultSeed, generatedAccounts, SeedError } from "./seed";
+export { EmulatorError, SeedError, StateFileError, type EmulatorErrorCode } from "./errors";
+export { defaultSeed, generatedAccounts } from "./seed";
 export type {
   ComponentSeed,
   GeneratedAccounts,
@@ -43,7 +44,10 @@ export interface RunningEmulator {
   reset(): Promise<void>;
 }
 
-/** Starts an emulated WeChat API; rejects with a `SeedError` naming the field if the seed is malformed. */
+/**
+ * Starts an emulated WeChat API; rejects with a `SeedError` naming the field if the seed is malformed, or a
+ * `StateFileError` if the state file cannot be used (both are `EmulatorError`s, whose `code` says which problem).
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
   const latencyMs = options.latencyMs ?? 0;

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SeedError } from "./errors";
 import type { Accounts, Component, MiniProgram, OfficialAccount, Plugin } from "./model/accounts";
 import { isWeChatPath } from "./model/paths";
 import { MAX_DAILY_LIMIT } from "./model/quotas";
@@ -155,11 +156,6 @@ export const defaultSeed: Seed = {
   linkItemsIncludeAppId: false,
 };
 
-/** Thrown for a seed that cannot be used; the message names the offending field. */
-export class SeedError extends Error {
-  override name = "SeedError";
-}
-
 /** Reads a seed object or a JSON seed file and fills in the defaults, refusing anything malformed. */
 export function loadSeed(seed: Seed | string): Accounts {
   if (typeof seed !== "string") return resolveSeed(seed);
@@ -167,13 +163,13 @@ export function loadSeed(seed: Seed | string): Accounts {
   try {
     text = readFileSync(seed, "utf8");
   } catch (error) {
-    throw new SeedError(`cannot read seed file ${seed}: ${(error as Error).message}`);
+    throw new SeedError(`cannot read seed file ${seed}: ${(error as Error).message}`, "EMULATOR_SEED_UNREADABLE", { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SeedError(`seed file ${seed} is not valid JSON: ${(error as Error).message}`);
+    throw new SeedError(`seed file ${seed} is not valid JSON: ${(error as Error).message}`, "EMULATOR_SEED_INVALID", { cause: error });
   }
   return resolveSeed(parsed);
 }

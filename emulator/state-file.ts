@@ -1,5 +1,6 @@
 import { open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
+import { StateFileError } from "./errors";
 import { isValidOffset, MAX_OFFSET_MS, type Clock } from "./model/clock";
 import type { Dynamic, World } from "./model/world";
 
@@ -41,10 +42,14 @@ export class StateFile implements Persistence {
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        throw new StateFileError("EMULATOR_STATE_UNREADABLE", `cannot read state file ${path}: ${(error as Error).message}`, { cause: error });
+      }
     }
     if (text === undefined) {
-      await file.save();
+      await file.save().catch((error: unknown) => {
+        throw new StateFileError("EMULATOR_STATE_UNWRITABLE", `cannot write state file ${path}: ${(error as Error).message}`, { cause: error });
+      });
     } else {
       const document = parse(text, path);
       world.restore(document);
@@ -79,7 +84,7 @@ function parse(text: string, path: string): StateDocument {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`state file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new StateFileError("EMULATOR_STATE_INVALID", `state file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const document = value as (Omit<Partial<StateDocument>, "version"> & { version?: unknown }) | null;
   const version1 = document?.version === 1;
@@ -94,11 +99,14 @@ function parse(text: string, path: string): StateDocument {
     !Array.isArray(document.tokens) ||
     (!version1 && (!Array.isArray(document.quotaLimits) || !Array.isArray(document.quotaUse)))
   ) {
-    throw new Error(`${path} is not a state file written by this emulator (expected "format": "${FORMAT}", "version": 1 or ${VERSION})`);
+    throw new StateFileError("EMULATOR_STATE_INVALID", `${path} is not a state file written by this emulator (expected "format": "${FORMAT}", "version": 1 or ${VERSION})`);
   }
   // Written by an emulator that let the clock run past any valid date: every call would fail until a reset.
   if (!isValidOffset(document.clockOffsetMs)) {
-    throw new Error(`state file ${path} has a clock offset of ${document.clockOffsetMs} ms, outside 0 to ${MAX_OFFSET_MS}; delete the file to start afresh`);
+    throw new StateFileError(
+      "EMULATOR_STATE_INVALID",
+      `state file ${path} has a clock offset of ${document.clockOffsetMs} ms, outside 0 to ${MAX_OFFSET_MS}; delete the file to start afresh`,
+    );
   }
   return version1 ? { ...(document as StateDocument), version: VERSION, quotaLimits: [], quotaUse: [] } : (document as StateDocument);
 }

@@ -4,10 +4,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
-import { startEmulator } from "../../emulator/index";
+import { StateFileError, startEmulator, type EmulatorErrorCode } from "../../emulator/index";
 import { COFFEE, HARBOUR, LIVE_CHAT, REVIEWS, STORE_LOCATOR, expectError, expectOk, startHarness } from "./harness";
 
 const freshDirectory = () => mkdtempSync(join(tmpdir(), "wechat-emulator-state-"));
+
+/** What a refusal looks like to a caller: a StateFileError whose code says which kind of problem, whose message names the file. */
+function refused(code: EmulatorErrorCode, message: RegExp) {
+  return { name: "StateFileError", code, message: expect.stringMatching(message) };
+}
 
 describe("a state file", () => {
   it("keeps bindings, links, tokens and the clock across a restart", async () => {
@@ -109,19 +114,29 @@ describe("a state file", () => {
     }
   });
 
-  it("that is corrupt is refused at start", async () => {
+  it("that is corrupt is refused at start with EMULATOR_STATE_INVALID", async () => {
     const stateFile = join(freshDirectory(), "world.json");
     writeFileSync(stateFile, '{"format": "pulumi-wechat-emulator-state", "bindi');
-    await expect(startEmulator({ stateFile })).rejects.toThrow(/is not valid JSON/);
+    const error: unknown = await startEmulator({ stateFile }).catch((error: unknown) => error);
+    expect(error).toBeInstanceOf(StateFileError);
+    expect(error).toMatchObject(refused("EMULATOR_STATE_INVALID", /^state file .*world\.json is not valid JSON/));
     writeFileSync(stateFile, '{"something": "else"}');
-    await expect(startEmulator({ stateFile })).rejects.toThrow(/not a state file written by this emulator/);
+    await expect(startEmulator({ stateFile })).rejects.toMatchObject(refused("EMULATOR_STATE_INVALID", /world\.json is not a state file written by this emulator/));
   });
 
-  it("whose clock lies past any valid date is refused at start rather than failing every call", async () => {
+  it("whose clock lies past any valid date is refused at start with EMULATOR_STATE_INVALID rather than failing every call", async () => {
     const stateFile = join(freshDirectory(), "world.json");
     const document = { format: "pulumi-wechat-emulator-state", version: 1, clockOffsetMs: 1e23, bindings: [], links: [], tokens: [] };
     writeFileSync(stateFile, JSON.stringify(document));
-    await expect(startEmulator({ stateFile })).rejects.toThrow(/clock offset of 1e\+23 ms, outside 0 to 3153600000000/);
+    await expect(startEmulator({ stateFile })).rejects.toMatchObject(refused("EMULATOR_STATE_INVALID", /clock offset of 1e\+23 ms, outside 0 to 3153600000000/));
+  });
+
+  it("that cannot be read is refused at start with EMULATOR_STATE_UNREADABLE, and one that cannot be written with EMULATOR_STATE_UNWRITABLE", async () => {
+    const directory = freshDirectory();
+    await expect(startEmulator({ stateFile: directory })).rejects.toMatchObject(refused("EMULATOR_STATE_UNREADABLE", /^cannot read state file .*: EISDIR/));
+    await expect(startEmulator({ stateFile: join(directory, "missing", "world.json") })).rejects.toMatchObject(
+      refused("EMULATOR_STATE_UNWRITABLE", /^cannot write state file .*missing\/world\.json: ENOENT/),
+    );
   });
 });
 
@@ -164,7 +179,8 @@ describe("the pulumi-wechat-emulator command", () => {
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const { code } = await exitOf(child);
     expect(code).toBe(1);
-    expect(stderr).toContain("seed.miniPrograms[0].username must be a non-empty string");
+    // Once, and without a stack trace: the message says everything.
+    expect(stderr).toBe("cannot start the WeChat emulator: seed.miniPrograms[0].username must be a non-empty string\n");
   });
 
   it("leaves a readable state file when killed in the middle of a burst of writes", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startEmulator } from "../../emulator/index";
+import { EmulatorError, SeedError, startEmulator, type EmulatorErrorCode } from "../../emulator/index";
 import { COFFEE, LIVE_CHAT, expectError, expectOk, seedWith, startHarness } from "./harness";
 
 const directory = mkdtempSync(join(tmpdir(), "wechat-emulator-seed-"));
@@ -13,10 +13,28 @@ function seedFile(name: string, content: unknown): string {
   return path;
 }
 
+/** What a refusal looks like to a caller: a SeedError whose code says which kind of problem, whose message says where. */
+function refused(code: EmulatorErrorCode, message: string | RegExp) {
+  return { name: "SeedError", code, message: typeof message === "string" ? expect.stringContaining(message) : expect.stringMatching(message) };
+}
+
 describe("a malformed seed", () => {
   it("is refused with a message naming the field", async () => {
     const seed = seedWith((seed) => ((seed.miniPrograms[1] as { appId: unknown }).appId = 42));
     await expect(startEmulator({ seed })).rejects.toThrow("seed.miniPrograms[1].appId must be a non-empty string");
+  });
+
+  it("is refused with a SeedError whose code callers can switch on: EMULATOR_SEED_INVALID for what the seed says", async () => {
+    const error: unknown = await startEmulator({ seed: seedWith((seed) => (seed.plugins![0].appId = COFFEE)) }).catch((error: unknown) => error);
+    expect(error).toBeInstanceOf(SeedError);
+    expect(error).toBeInstanceOf(EmulatorError);
+    expect(error).toMatchObject(refused("EMULATOR_SEED_INVALID", "is already used by"));
+    await expect(startEmulator({ seed: seedWith((seed) => Object.assign(seed, { plugin: [] })) })).rejects.toMatchObject(
+      refused("EMULATOR_SEED_INVALID", "seed.plugin is not a known field"),
+    );
+    await expect(startEmulator({ seed: seedWith((seed) => (seed.quotas = { "/wxa/plugn": 1 })) })).rejects.toMatchObject(
+      refused("EMULATOR_SEED_INVALID", "seed.quotas./wxa/plugn is not a WeChat path"),
+    );
   });
 
   it("is refused when a field is misspelt rather than silently defaulted", async () => {
@@ -43,10 +61,15 @@ describe("a malformed seed", () => {
     await expect(startEmulator({ seed })).rejects.toThrow("seed.component.authorizerRefreshTokens.wxnobody must name");
   });
 
-  it("is refused from a file that is not JSON, or that lacks miniPrograms", async () => {
-    await expect(startEmulator({ seed: seedFile("broken.json", "{ miniPrograms: [") })).rejects.toThrow(/broken\.json is not valid JSON/);
-    await expect(startEmulator({ seed: seedFile("empty.json", {}) })).rejects.toThrow("seed.miniPrograms must be an array");
-    await expect(startEmulator({ seed: join(directory, "missing.json") })).rejects.toThrow(/cannot read seed file/);
+  it("is refused from a file that is not JSON or that lacks miniPrograms (EMULATOR_SEED_INVALID), or that cannot be read (EMULATOR_SEED_UNREADABLE)", async () => {
+    await expect(startEmulator({ seed: seedFile("broken.json", "{ miniPrograms: [") })).rejects.toMatchObject(
+      refused("EMULATOR_SEED_INVALID", /broken\.json is not valid JSON/),
+    );
+    await expect(startEmulator({ seed: seedFile("empty.json", {}) })).rejects.toMatchObject(refused("EMULATOR_SEED_INVALID", "seed.miniPrograms must be an array"));
+    await expect(startEmulator({ seed: join(directory, "missing.json") })).rejects.toMatchObject(
+      refused("EMULATOR_SEED_UNREADABLE", /^cannot read seed file .*missing\.json: ENOENT/),
+    );
+    await expect(startEmulator({ seed: directory })).rejects.toMatchObject(refused("EMULATOR_SEED_UNREADABLE", /^cannot read seed file .*: EISDIR/));
   });
 });
 
