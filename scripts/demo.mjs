@@ -1,7 +1,7 @@
 // `npm run demo`: the quick start, end to end, against the local WeChat emulator. It starts the emulator with
 // its default seed, runs `pulumi up` on the top-level project, answers the pending plugin applications and the
-// link invitation as the plugin developers and the admins would, runs `pulumi up --refresh` until everything is
-// approved, linked and at its declared version, checks for drift, and stops the emulator.
+// link invitation as the plugin developers and the admins would, runs `pulumi up --refresh --run-program` until
+// everything is approved, linked and at its declared version, checks for drift, and stops the emulator.
 import { existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -65,8 +65,9 @@ async function main() {
     await acceptLink(wechat, "officialAccount");
     await acceptLink(wechat, "miniProgram");
 
-    step("pulumi up --refresh: read the new statuses and apply the declared versions");
-    await stack.must(["up", "--refresh", "--yes", "--skip-preview"], { show: true });
+    // --run-program: the refresh reads with the stack's configuration as it is now, not the copy stored at the last up.
+    step("pulumi up --refresh --run-program: read the new statuses and apply the declared versions");
+    await stack.must(["up", "--refresh", "--run-program", "--yes", "--skip-preview"], { show: true });
     step("Status");
     await showStatus();
 
