@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { urnName } from "../provider/identity";
 
 /**
  * What a Pulumi operation did to each resource, read from the engine's events: the stream that
@@ -110,7 +111,7 @@ export class EngineEvents {
       } else {
         const state = { inputs: step.old?.inputs ?? {}, outputs: step.old?.outputs ?? {} };
         const taint = Boolean(step.old?.taint);
-        this.refreshResults.set(step.urn, { urn: step.urn, type: step.type, name: resourceName(step.urn), state, read: step.new?.outputs ?? null, taint });
+        this.refreshResults.set(step.urn, { urn: step.urn, type: step.type, name: urnName(step.urn), state, read: step.new?.outputs ?? null, taint });
       }
       return;
     }
@@ -122,7 +123,7 @@ export class EngineEvents {
     const outcome: ResourceOutcome = {
       urn: step.urn,
       type: step.type,
-      name: resourceName(step.urn),
+      name: urnName(step.urn),
       op: replacing ? "replace" : step.op,
       inputs: step.new?.inputs ?? merged?.inputs ?? step.old?.inputs ?? {},
       outputs: step.old?.outputs ?? merged?.outputs ?? {},
@@ -166,9 +167,4 @@ export class EngineEvents {
     }
     return events;
   }
-}
-
-/** The resource's name in the program: the URN's last part. */
-function resourceName(urn: string): string {
-  return urn.split("::").pop() ?? urn;
 }

@@ -1,3 +1,4 @@
+import { typeNameOf } from "../provider/identity";
 import { describeLink } from "../provider/link";
 import { describePlugin } from "../provider/plugin";
 import type { ResourceOutcome } from "./engine-events";
@@ -40,10 +41,11 @@ function shown(value: unknown, fallback: string): string {
 
 function subject(resource: ResourceOutcome): { kind: "plugin" | "link" | "other"; what: string } {
   const field = (key: string) => shown(resource.inputs[key] ?? resource.outputs[key], "?");
-  if (resource.type.endsWith(":MiniProgramPlugin")) {
+  const type = typeNameOf(resource.type);
+  if (type === "MiniProgramPlugin") {
     return { kind: "plugin", what: `${describePlugin({ appId: field("appId"), pluginAppId: field("pluginAppId") })} (${resource.name})` };
   }
-  if (resource.type.endsWith(":OfficialAccountLink")) {
+  if (type === "OfficialAccountLink") {
     return { kind: "link", what: `${describeLink({ officialAccountAppId: field("officialAccountAppId"), miniProgramAppId: field("miniProgramAppId") })} (${resource.name})` };
   }
   return { kind: "other", what: resource.name };

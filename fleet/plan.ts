@@ -2,7 +2,8 @@ import type { RefreshedResource, ResourceOutcome } from "../drift/engine-events"
 import type { Diff } from "../provider/inputs";
 import { type LinkInputs, type LinkOutputs, LinkResource } from "../provider/link";
 import { type PluginInputs, type PluginOutputs, PluginResource } from "../provider/plugin";
-import { type FleetResource, fleetTypePrefix } from "./resources";
+import { dynamicTypePrefix, typeNameOf } from "../provider/identity";
+import type { FleetResource } from "./resources";
 
 /**
  * What `pulumi up` would do to a shard's stack, decided from the spec and from a refresh that runs no program and
@@ -34,7 +35,7 @@ const resourceTypes: Record<FleetResource["type"], { inputs: (news: object) => V
 };
 
 /** A resource's identity within a stack: its type name (the type token's last part) and its name. */
-const key = (type: string, name: string) => `${type.split(":").pop()}::${name}`;
+const key = (type: string, name: string) => `${typeNameOf(type) ?? type}::${name}`;
 
 /**
  * @param declared the shard's resources (fleetResources)
@@ -52,7 +53,7 @@ export function planShard(declared: FleetResource[], refreshed: RefreshedResourc
     const outcome = { name: resource.name, inputs, failed: false };
     if (!current?.read) {
       // A new resource has no URN until the engine registers it; reports name resources by their names.
-      outcomes.push({ ...outcome, urn: current?.urn ?? "", type: current?.type ?? `${fleetTypePrefix}${resource.type}`, op: "create", outputs: {}, reasons: [] });
+      outcomes.push({ ...outcome, urn: current?.urn ?? "", type: current?.type ?? `${dynamicTypePrefix}${resource.type}`, op: "create", outputs: {}, reasons: [] });
       continue;
     }
     // The engine names only the properties that force a replacement: the provider's diff lists no others.

@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { join, relative } from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isAppId } from "../provider/config";
-import { fleetTypePrefix } from "./resources";
+import { accountOf as accountOfName, dynamicTypePrefix, urnName } from "../provider/identity";
 import { shardOf, shardStackName } from "./shards";
 import { type FleetStack, fleetStacks, openWorkspace, shardsTag } from "./workspace";
 
@@ -56,8 +56,7 @@ export interface ReshardPlan {
 
 /** The account a fleet resource belongs to: the first part of its name (`<appId>/<pluginAppId>`, `<officialAccountAppId>/<miniProgramAppId>`). */
 function accountOf(resource: StateResource): string {
-  const name = resource.urn.slice(resource.urn.lastIndexOf("::") + 2);
-  const account = name.split("/")[0];
+  const account = accountOfName(urnName(resource.urn));
   if (!isAppId(account)) throw new Error(`${resource.urn} is not named <appId>/…: its shard cannot be told, so nothing was moved`);
   return account;
 }
@@ -72,8 +71,8 @@ export function planReshard(states: StackState[], to: number, prefix: string): R
   for (const { stack, resources } of states) {
     for (const resource of resources) {
       if (resource.type.startsWith("pulumi:")) continue;
-      if (!resource.type.startsWith(fleetTypePrefix)) throw new Error(`stack ${stack} holds ${resource.urn}, which is not a fleet resource; move or delete it first, so nothing was moved`);
-      const name = resource.urn.slice(resource.urn.lastIndexOf("::") + 2);
+      if (!resource.type.startsWith(dynamicTypePrefix)) throw new Error(`stack ${stack} holds ${resource.urn}, which is not a fleet resource; move or delete it first, so nothing was moved`);
+      const name = urnName(resource.urn);
       where.set(name, [...(where.get(name) ?? []), { stack, resource }]);
     }
   }

@@ -1,8 +1,6 @@
+import { linkId, pluginId } from "../provider/identity";
 import { type Shard, shardSpec } from "./shards";
 import type { FleetSpec, LinkSpec, PluginSpec } from "./spec";
-
-/** The type tokens of the fleet's resources: Pulumi's for dynamic resources of the module "wechat" (provider/index.ts). */
-export const fleetTypePrefix = "pulumi-nodejs:dynamic/wechat:";
 
 /** What declareFleet declares for one plugin or link: the resource's type, its name and its inputs. */
 export type FleetResource =
@@ -18,10 +16,10 @@ export function fleetResources(spec: FleetSpec, shard?: Shard): FleetResource[] 
   const { miniPrograms, officialAccounts } = shard ? shardSpec(spec, shard.index, shard.count) : spec;
   return [
     ...miniPrograms.flatMap(({ appId, plugins }) =>
-      plugins.map((plugin): FleetResource => ({ type: "MiniProgramPlugin", name: `${appId}/${plugin.pluginAppId}`, inputs: { appId, ...plugin } })),
+      plugins.map((plugin): FleetResource => ({ type: "MiniProgramPlugin", name: pluginId({ appId, pluginAppId: plugin.pluginAppId }), inputs: { appId, ...plugin } })),
     ),
     ...officialAccounts.flatMap(({ appId, links }) =>
-      links.map((link): FleetResource => ({ type: "OfficialAccountLink", name: `${appId}/${link.miniProgramAppId}`, inputs: { officialAccountAppId: appId, ...link } })),
+      links.map((link): FleetResource => ({ type: "OfficialAccountLink", name: linkId({ officialAccountAppId: appId, miniProgramAppId: link.miniProgramAppId }), inputs: { officialAccountAppId: appId, ...link } })),
     ),
   ];
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 // as they are), which Pulumi's serializer must find to store a require of the module (see dynamic/plugin.ts).
 import * as linkProvider from "./dynamic/link";
 import * as pluginProvider from "./dynamic/plugin";
+import { dynamicModule } from "./identity";
 import type { LinkStatus } from "./link";
 import type { PluginStatus } from "./plugin";
 
@@ -41,7 +42,7 @@ export class MiniProgramPlugin extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MiniProgramPluginArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { status: undefined, statusCode: undefined, nickname: undefined, headImgUrl: undefined, appliedVersion: undefined, appliedAt: undefined };
-    super(pluginProvider, name, { ...args, ...outputs }, opts, "wechat", "MiniProgramPlugin");
+    super(pluginProvider, name, { ...args, ...outputs }, opts, dynamicModule, "MiniProgramPlugin");
   }
 
   /** Reads a binding by its id, `<appId>/<pluginAppId>`, without managing it. */
@@ -84,7 +85,7 @@ export class OfficialAccountLink extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OfficialAccountLinkArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { status: undefined, statusCode: undefined, username: undefined, nickname: undefined, released: undefined, selected: undefined };
-    super(linkProvider, name, { ...args, ...outputs }, opts, "wechat", "OfficialAccountLink");
+    super(linkProvider, name, { ...args, ...outputs }, opts, dynamicModule, "OfficialAccountLink");
   }
 
   /** Reads a link by its id, `<officialAccountAppId>/<miniProgramAppId>`, without managing it. */

@@ -2,9 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
 import { PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
 import { LinkFinder } from "./client/find-link";
-import { LinkItem, LinksApi, linkContext, linkId } from "./client/links";
+import { LinkItem, LinksApi, linkContext } from "./client/links";
 import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
+import { linkId, parseLinkId } from "./identity";
 import { Adoptable, Adoption } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
@@ -142,8 +143,8 @@ export class LinkResource {
   }
 
   async read(id: string, props: Partial<LinkOutputs>): Promise<Read<LinkInputs, LinkOutputs>> {
-    const [officialAccountAppId, miniProgramAppId] =
-      props.officialAccountAppId && props.miniProgramAppId ? [props.officialAccountAppId, props.miniProgramAppId] : parseId(id);
+    const { officialAccountAppId, miniProgramAppId } =
+      props.officialAccountAppId && props.miniProgramAppId ? { officialAccountAppId: props.officialAccountAppId, miniProgramAppId: props.miniProgramAppId } : parseLinkId(id);
     const inputs: LinkInputs = { ...LinkResource.inputs(props), officialAccountAppId, miniProgramAppId };
     const item = await this.finder.find(inputs, { username: props.username });
     if (!item) return { id: "" };
@@ -282,12 +283,6 @@ export function linkStatusWords(code: number): string {
 function found(status: number): string {
   const code = status === 1 ? ErrCode.AlreadyLinked : status === 2 || status === 12 ? ErrCode.InvitationAlreadySent : undefined;
   return `already in the official account's link list at WeChat, ${linkStatusWords(status)}${code ? ` (an invitation would get WeChat error ${code})` : ""}`;
-}
-
-function parseId(id: string): [string, string] {
-  const parts = id.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new Error(`"${id}" is not an OfficialAccountLink id; expected <officialAccountAppId>/<miniProgramAppId>`);
-  return [parts[0], parts[1]];
 }
 
 /** How messages name a link. */

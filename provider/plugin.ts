@@ -1,10 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ErrCode } from "./client/codes";
 import { CallContext, PartialCreateError, WeChatError, isWeChatError } from "./client/errors";
-import { PluginEntry, PluginsApi, pluginId } from "./client/plugins";
+import { PluginEntry, PluginsApi } from "./client/plugins";
 import { SharedFetch } from "./client/shared-fetch";
 import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
+import { parsePluginId, pluginId } from "./identity";
 import { Adoptable, Adoption } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
@@ -141,7 +142,7 @@ export class PluginResource {
   }
 
   async read(id: string, props: Partial<PluginOutputs>): Promise<Read<PluginInputs, PluginOutputs>> {
-    const [appId, pluginAppId] = props.appId && props.pluginAppId ? [props.appId, props.pluginAppId] : parseId(id);
+    const { appId, pluginAppId } = props.appId && props.pluginAppId ? { appId: props.appId, pluginAppId: props.pluginAppId } : parsePluginId(id);
     const entry = await this.find(appId, pluginAppId);
     if (!entry) return { id: "" };
     const inputs: PluginInputs = { ...pick(props, pluginInputFields), appId, pluginAppId };
@@ -295,12 +296,6 @@ function versionNeedsPlatform(appId: string): string {
 
 function applyContext({ appId, pluginAppId }: { appId: string; pluginAppId: string }): CallContext {
   return { call: "plugin apply", account: `mini program ${appId}`, subject: `plugin ${pluginAppId}` };
-}
-
-function parseId(id: string): [string, string] {
-  const parts = id.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new Error(`"${id}" is not a MiniProgramPlugin id; expected <appId>/<pluginAppId>`);
-  return [parts[0], parts[1]];
 }
 
 /** How messages name a binding. */

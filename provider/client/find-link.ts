@@ -1,5 +1,6 @@
 import { WeChatError } from "./errors";
-import { LinkItem, LinksApi, linkContext, linkId } from "./links";
+import { linkId } from "../identity";
+import { LinkItem, LinksApi, linkContext } from "./links";
 
 /** What identifies a link: its two accounts, and the mini program's original id (gh_…) when the program gives it. */
 export interface LinkRef {

@@ -106,11 +106,6 @@ function linkSubject(miniProgramAppId: string): string {
   return `link to mini program ${miniProgramAppId}`;
 }
 
-/** The link's resource id, `<officialAccountAppId>/<miniProgramAppId>`. */
-export function linkId(link: { officialAccountAppId: string; miniProgramAppId: string }): string {
-  return `${link.officialAccountAppId}/${link.miniProgramAppId}`;
-}
-
 /** WeChat sends these flags as 0/1 numbers, sometimes as strings. */
 function truthy(value: unknown): boolean {
   return value === true || value === 1 || value === "1";

@@ -72,8 +72,3 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function text(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
 }
-
-/** The binding's resource id, `<appId>/<pluginAppId>`. */
-export function pluginId(binding: { appId: string; pluginAppId: string }): string {
-  return `${binding.appId}/${binding.pluginAppId}`;
-}
