@@ -8,6 +8,7 @@ import { type ReshardResult, reshard } from "./reshard";
 import { type Part, defaultConcurrency, resourcesPerShard, runFleet } from "./runner";
 import { loadFleetSpec, serializeFleetSpec } from "./spec";
 import { workFolderName } from "./workspace";
+import { FleetError } from "./errors";
 
 /**
  * `pulumi-wechat-fleet`: a fleet spec run as sharded Pulumi stacks through the Automation API, in a project that
@@ -142,16 +143,16 @@ function command(name: string, values: Map<string, string[]>): Command {
   const count = (flag: string) => {
     const text = value(flag);
     if (text === undefined) return undefined;
-    if (!/^[1-9]\d*$/.test(text) || !Number.isSafeInteger(Number(text))) throw new Error(`${flag} must be a whole number ≥ 1, got ${JSON.stringify(text)}`);
+    if (!/^[1-9]\d*$/.test(text) || !Number.isSafeInteger(Number(text))) throw new FleetError("FLEET_USAGE", `${flag} must be a whole number ≥ 1, got ${JSON.stringify(text)}`);
     return Number(text);
   };
   const stackPrefix = value("--stack-prefix") ?? defaultStackPrefix;
   // Pulumi's stack names: letters, digits, -, _ and . (the shard's -<i> is appended).
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stackPrefix)) throw new Error(`--stack-prefix must be letters, digits, -, _ or ., starting with a letter or digit; got ${JSON.stringify(stackPrefix)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stackPrefix)) throw new FleetError("FLEET_USAGE", `--stack-prefix must be letters, digits, -, _ or ., starting with a letter or digit; got ${JSON.stringify(stackPrefix)}`);
   if (name === "reshard") {
     const from = count("--from")!;
     const to = count("--to")!;
-    if (from === to) throw new Error(`--from and --to are both ${from}: nothing to move`);
+    if (from === to) throw new FleetError("FLEET_USAGE", `--from and --to are both ${from}: nothing to move`);
     return { kind: "reshard", spec: value("--spec")!, from, to, stackPrefix };
   }
   if (name === "report") return { kind: "report", merge: values.get("--merge")!, json: value("--json") };
@@ -161,8 +162,8 @@ function command(name: string, values: Map<string, string[]>): Command {
       .map((a) => a.trim())
       .filter(Boolean);
     const wrong = accounts?.find((a) => !isAppId(a));
-    if (wrong !== undefined) throw new Error(`--accounts: ${JSON.stringify(wrong)} is not an app id (wx followed by 16 hex digits)`);
-    if (accounts?.length === 0) throw new Error("--accounts needs at least one app id");
+    if (wrong !== undefined) throw new FleetError("FLEET_USAGE", `--accounts: ${JSON.stringify(wrong)} is not an app id (wx followed by 16 hex digits)`);
+    if (accounts?.length === 0) throw new FleetError("FLEET_USAGE", "--accounts needs at least one app id");
     return { kind: "discover", out: value("--out")!, accounts, concurrency: count("--concurrency") };
   }
   return {
@@ -182,15 +183,15 @@ function command(name: string, values: Map<string, string[]>): Command {
 function only(text: string | undefined): Part | undefined {
   if (text === undefined) return undefined;
   const match = /^([1-9]\d*)\/([1-9]\d*)$/.exec(text);
-  if (!match || Number(match[1]) > Number(match[2])) throw new Error(`--only must be I/N with 1 ≤ I ≤ N, e.g. 2/4; got ${JSON.stringify(text)}`);
+  if (!match || Number(match[1]) > Number(match[2])) throw new FleetError("FLEET_USAGE", `--only must be I/N with 1 ≤ I ≤ N, e.g. 2/4; got ${JSON.stringify(text)}`);
   return { index: Number(match[1]), count: Number(match[2]) };
 }
 
 /** The WeChat configuration from the environment; every problem at once, as the provider reports them. */
 function wechatConfig(): ProviderConfig {
   const loaded = loadConfig(() => undefined, process.env);
-  if (!loaded.ok) throw new Error(`the WeChat configuration in the environment has problems:\n${loaded.problems.map((p) => `  - ${p}`).join("\n")}`);
-  if (!hasCredentials(loaded.config)) throw new Error(`${noCredentials()} in the environment`);
+  if (!loaded.ok) throw new FleetError("FLEET_CONFIG_INVALID", `the WeChat configuration in the environment has problems:\n${loaded.problems.map((p) => `  - ${p}`).join("\n")}`);
+  if (!hasCredentials(loaded.config)) throw new FleetError("FLEET_CONFIG_INVALID", `${noCredentials()} in the environment`);
   return loaded.config;
 }
 

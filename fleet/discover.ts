@@ -11,6 +11,7 @@ import { describeLink, linkStatusWords } from "../provider/link";
 import { warn as warnOnStderr } from "../provider/log";
 import { describePlugin, pluginStatusWords } from "../provider/plugin";
 import { type FleetSpec, type LinkSpec, type MiniProgramSpec, type OfficialAccountSpec, linkFields } from "./spec";
+import { FleetError } from "./errors";
 
 export interface DiscoverOptions {
   /**
@@ -72,7 +73,7 @@ class Reader {
   async platform(): Promise<Found[]> {
     const component = this.component;
     if (!component) {
-      throw new Error(
+      throw new FleetError("FLEET_DISCOVER_FAILED", 
         "discover lists the accounts that authorized a third-party platform: configure wechat:componentAppId, wechat:componentAppSecret and wechat:componentVerifyTicket, or name the accounts (--accounts)",
       );
     }
@@ -100,7 +101,7 @@ class Reader {
    */
   async accounts(appIds: string[]): Promise<Found[]> {
     const invalid = appIds.filter((appId) => !isAppId(appId));
-    if (invalid.length > 0) throw new Error(`accounts must be app ids (wx followed by 16 lowercase hex digits); got ${invalid.map((a) => JSON.stringify(a)).join(", ")}`);
+    if (invalid.length > 0) throw new FleetError("FLEET_USAGE", `accounts must be app ids (wx followed by 16 lowercase hex digits); got ${invalid.map((a) => JSON.stringify(a)).join(", ")}`);
     return this.each([...new Set(appIds)], async (appId): Promise<Found> => {
       try {
         return { appId, kind: "miniProgram", plugins: await this.plugins.listPlugins(appId) };
@@ -111,7 +112,7 @@ class Reader {
         return { appId, kind: "officialAccount", links: await this.links.listLinks(appId) };
       } catch (error) {
         if (!isWeChatError(error, ErrCode.ApiUnauthorized)) throw error;
-        throw new Error(`${appId}: WeChat refuses both its plugin list and its link list (48001): it is neither a mini program nor an official account these credentials can manage`, { cause: error });
+        throw new FleetError("FLEET_DISCOVER_FAILED", `${appId}: WeChat refuses both its plugin list and its link list (48001): it is neither a mini program nor an official account these credentials can manage`, { cause: error });
       }
     });
   }

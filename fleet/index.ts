@@ -2,6 +2,7 @@
 export { startTokenBroker, type TokenBroker } from "./broker";
 export { declareFleet, type DeclareFleetOptions, type Fleet } from "./declare";
 export { discover, type DiscoverOptions } from "./discover";
+export { FleetError, type FleetErrorCode } from "./errors";
 export type { Counts, FleetReport, Operation, ShardReport } from "./report";
 export { fleetResources, type FleetResource } from "./resources";
 export { fleetSpecSchema } from "./schema";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareFleet } from "./declare";
 import { loadFleetSpec } from "./spec";
+import { FleetError } from "./errors";
 
 /** What the program reads, besides its stack's name: the spec file and the shard count. */
 export const specVariable = "PULUMI_WECHAT_FLEET_SPEC";
@@ -18,7 +19,7 @@ export function declareShard(env: NodeJS.ProcessEnv = process.env): void {
   const count = Number(env[shardsVariable]);
   const spec = env[specVariable];
   if (!Number.isInteger(index) || !Number.isInteger(count) || !spec) {
-    throw new Error(`this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets ${specVariable} and ${shardsVariable}`);
+    throw new FleetError("FLEET_NOT_UNDER_RUNNER", `this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets ${specVariable} and ${shardsVariable}`);
   }
   declareFleet(loadFleetSpec(spec), { shard: { index, count } });
 }

@@ -1,5 +1,6 @@
 import { exitCodes } from "../drift/report";
 import type { ResourceOutcome } from "../drift/engine-events";
+import { FleetError } from "./errors";
 
 /**
  * The fleet runner's one report: per shard and in total, what the operation did (or, for preview and drift, would
@@ -92,16 +93,16 @@ export function exitCode(report: FleetReport): number {
 
 /** Joins the reports of `--only` runs (same operation, fleet and prefix; each stack in one report only). */
 export function mergeReports(reports: Array<{ file: string; report: FleetReport }>): FleetReport {
-  if (reports.length === 0) throw new Error("nothing to merge");
+  if (reports.length === 0) throw new FleetError("FLEET_REPORT_INVALID", "nothing to merge");
   const [first] = reports;
   const seen = new Map<string, string>();
   for (const { file, report } of reports) {
     for (const key of ["operation", "shards", "stackPrefix"] as const) {
-      if (report[key] !== first.report[key]) throw new Error(`${file} is a report of ${describe(report)}, ${first.file} of ${describe(first.report)}: only reports of one run can be merged`);
+      if (report[key] !== first.report[key]) throw new FleetError("FLEET_REPORT_INVALID", `${file} is a report of ${describe(report)}, ${first.file} of ${describe(first.report)}: only reports of one run can be merged`);
     }
     for (const { stack } of report.stacks) {
       const earlier = seen.get(stack);
-      if (earlier !== undefined) throw new Error(`stack ${stack} is in both ${earlier} and ${file}: merge the reports of one run's parts, each once`);
+      if (earlier !== undefined) throw new FleetError("FLEET_REPORT_INVALID", `stack ${stack} is in both ${earlier} and ${file}: merge the reports of one run's parts, each once`);
       seen.set(stack, file);
     }
   }
@@ -130,7 +131,7 @@ export function parseReport(text: string, file: string): FleetReport {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new FleetError("FLEET_REPORT_INVALID", `${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const report = value as Partial<FleetReport> | null;
   const valid =
@@ -144,7 +145,7 @@ export function parseReport(text: string, file: string): FleetReport {
     typeof report.seconds === "number" &&
     typeof report.tokens === "object" &&
     Array.isArray(report.stacks);
-  if (!valid) throw new Error(`${file} is not a report of pulumi-wechat-fleet (written with --json)`);
+  if (!valid) throw new FleetError("FLEET_REPORT_INVALID", `${file} is not a report of pulumi-wechat-fleet (written with --json)`);
   return report as FleetReport;
 }
 

@@ -6,6 +6,7 @@ import { isAppId } from "../provider/config";
 import { accountOf as accountOfName, dynamicTypePrefix, urnName } from "../provider/identity";
 import { shardOf, shardStackName } from "./shards";
 import { type FleetStack, fleetStacks, openWorkspace, shardsTag } from "./workspace";
+import { FleetError } from "./errors";
 
 /**
  * Resharding moves resources between the fleet's stacks with `pulumi state move`, which edits states only: no
@@ -57,7 +58,7 @@ export interface ReshardPlan {
 /** The account a fleet resource belongs to: the first part of its name (`<appId>/<pluginAppId>`, `<officialAccountAppId>/<miniProgramAppId>`). */
 function accountOf(resource: StateResource): string {
   const account = accountOfName(urnName(resource.urn));
-  if (!isAppId(account)) throw new Error(`${resource.urn} is not named <appId>/…: its shard cannot be told, so nothing was moved`);
+  if (!isAppId(account)) throw new FleetError("FLEET_RESHARD_REFUSED", `${resource.urn} is not named <appId>/…: its shard cannot be told, so nothing was moved`);
   return account;
 }
 
@@ -71,7 +72,7 @@ export function planReshard(states: StackState[], to: number, prefix: string): R
   for (const { stack, resources } of states) {
     for (const resource of resources) {
       if (resource.type.startsWith("pulumi:")) continue;
-      if (!resource.type.startsWith(dynamicTypePrefix)) throw new Error(`stack ${stack} holds ${resource.urn}, which is not a fleet resource; move or delete it first, so nothing was moved`);
+      if (!resource.type.startsWith(dynamicTypePrefix)) throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack} holds ${resource.urn}, which is not a fleet resource; move or delete it first, so nothing was moved`);
       const name = urnName(resource.urn);
       where.set(name, [...(where.get(name) ?? []), { stack, resource }]);
     }
@@ -84,7 +85,7 @@ export function planReshard(states: StackState[], to: number, prefix: string): R
     if (copies.length > 1) {
       const atDest = copies.find((c) => c.stack === dest);
       if (!atDest || copies.some((c) => c.resource.id !== atDest.resource.id)) {
-        throw new Error(`${name} is in stacks ${copies.map((c) => c.stack).join(" and ")}, with different ids or none in ${dest}; settle it by hand (pulumi state delete) before resharding`);
+        throw new FleetError("FLEET_RESHARD_REFUSED", `${name} is in stacks ${copies.map((c) => c.stack).join(" and ")}, with different ids or none in ${dest}; settle it by hand (pulumi state delete) before resharding`);
       }
       moving = [];
       for (const copy of copies) if (copy !== atDest) forget.push({ stack: copy.stack, urn: copy.resource.urn });
@@ -162,7 +163,7 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
   const ws = await openWorkspace(cwd, env);
   const stacks = await fleetStacks(ws, stackPrefix);
   const problem = checkReshardable(stacks, from, to, stackPrefix);
-  if (problem) throw new Error(problem);
+  if (problem) throw new FleetError("FLEET_RESHARD_REFUSED", problem);
   const states = await Promise.all(stacks.map((stack) => readState(ws, stack)));
   const plan = planReshard(states, to, stackPrefix);
   const logPath = join(ws.workDir, "logs", "reshard.log");
@@ -179,7 +180,7 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
     }
     for (const stack of plan.remove) {
       const left = (await readState(ws, stacks.find((s) => s.name === stack)!)).resources.filter((r) => !r.type.startsWith("pulumi:"));
-      if (left.length > 0) throw new Error(`stack ${stack} still holds ${left.length} resources after the moves; it was kept`);
+      if (left.length > 0) throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack} still holds ${left.length} resources after the moves; it was kept`);
       // --force: the default provider and the stack resource stay behind in an emptied stack.
       await ws.removeStack(stack, { force: true });
     }
@@ -199,7 +200,7 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
 async function readState(ws: LocalWorkspace, stack: FleetStack): Promise<StackState> {
   const { deployment } = await ws.exportStack(stack.name);
   if ((deployment?.pending_operations ?? []).length > 0) {
-    throw new Error(`stack ${stack.name} has operations that an interrupted run left pending: run \`pulumi-wechat-fleet up\` with the current shard count to settle them before resharding`);
+    throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack.name} has operations that an interrupted run left pending: run \`pulumi-wechat-fleet up\` with the current shard count to settle them before resharding`);
   }
   return { stack: stack.name, index: stack.index, resources: (deployment?.resources ?? []) as StateResource[] };
 }
@@ -217,6 +218,6 @@ function pulumi(ws: LocalWorkspace, log: WriteStream, args: string[]): Promise<v
   });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${stderr.trim()}`))));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new FleetError("FLEET_PULUMI_FAILED", `pulumi ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${stderr.trim()}`))));
   });
 }

@@ -14,6 +14,7 @@ import { fleetResources } from "./resources";
 import { shardStackName } from "./shards";
 import type { FleetSpec } from "./spec";
 import { fleetStacks, openWorkspace, resolveShards, setSettings, shardsTag } from "./workspace";
+import { FleetError } from "./errors";
 
 /** One part of a CI matrix (`--only I/N`): the shards i with i % N = I - 1. */
 export interface Part {
@@ -48,11 +49,6 @@ export interface FleetRunOptions {
   config: ProviderConfig;
   /** Where the progress goes: a live line on a terminal, plain lines otherwise. */
   progress: NodeJS.WritableStream & { isTTY?: boolean };
-}
-
-/** A fleet failure that stops the run before any shard starts, with a message a person can act on. */
-export class FleetRunError extends Error {
-  override name = "FleetRunError";
 }
 
 /**
@@ -96,7 +92,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const ws = await openWorkspace(cwd, env);
   const existing = await fleetStacks(ws, stackPrefix);
   const resolved = resolveShards(existing, options.shards, defaultShards(options.spec), options.specPath);
-  if ("error" in resolved) throw new FleetRunError(resolved.error);
+  if ("error" in resolved) throw new FleetError("FLEET_SHARDS_MISMATCH", resolved.error);
   const { shards } = resolved;
   const names = new Set(existing.map((s) => s.name));
   const tagged = new Set(existing.filter((s) => s.shards === shards).map((s) => s.name));

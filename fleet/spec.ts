@@ -3,6 +3,7 @@ import { Document, LineCounter, isCollection, parseDocument, visit } from "yaml"
 import { type Field, checkFields, pick } from "../provider/inputs";
 import { type LinkInputs, linkInputFields } from "../provider/link";
 import { type PluginInputs, pluginInputFields } from "../provider/plugin";
+import { FleetError } from "./errors";
 
 /**
  * The fleet spec: which plugins each mini program uses and which mini programs each official account links to,
@@ -61,13 +62,14 @@ export const pluginFields: Field[] = pluginInputFields.filter((f) => f.name !== 
 export const linkFields: Field[] = linkInputFields.filter((f) => f.name !== "officialAccountAppId");
 
 /** A spec that failed validation, with every problem found, each starting with its path. */
-export class FleetSpecError extends Error {
+export class FleetSpecError extends FleetError {
+  override name = "FleetSpecError";
+
   constructor(
     readonly fileName: string,
     readonly problems: string[],
   ) {
-    super(`${fileName} is not a valid fleet spec (${problems.length} ${problems.length === 1 ? "problem" : "problems"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "FleetSpecError";
+    super("FLEET_SPEC_INVALID", `${fileName} is not a valid fleet spec (${problems.length} ${problems.length === 1 ? "problem" : "problems"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
 }
 
@@ -99,7 +101,16 @@ export function parseFleetSpec(text: string, fileName: string): FleetSpec {
 
 /** Reads a spec file. Synchronous, so that a Pulumi program can declare its fleet at the top level. */
 export function loadFleetSpec(path: string): FleetSpec {
-  return parseFleetSpec(readFileSync(path, "utf8"), path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "there is no such file" : code === "EISDIR" ? "it is a folder; name the spec file in it (e.g. fleet.yaml)" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    throw new FleetError("FLEET_SPEC_INVALID", `cannot read the fleet spec ${path}: ${why}`, { cause: error });
+  }
+  return parseFleetSpec(text, path);
 }
 
 /** Writes a spec as JSON when the file name ends in .json, as YAML otherwise. */

@@ -6,6 +6,7 @@ import { inPool } from "../provider/client/pool";
 import { type ProviderConfig, configKeys, envName } from "../provider/config";
 import { shardsVariable, specVariable } from "./program";
 import { shardStackName } from "./shards";
+import { FleetError } from "./errors";
 
 /**
  * The fleet runner's Pulumi workspace: a small project it writes under the working folder, whose program declares
@@ -55,7 +56,7 @@ export function checkInstalled(dir: string): void {
     try {
       fromProgram.resolve(name);
     } catch {
-      throw new Error(`the fleet's program loads ${name} from ${folder}, where it is not installed: run \`npm install pulumi-wechat @pulumi/pulumi\` there`);
+      throw new FleetError("FLEET_NOT_INSTALLED", `the fleet's program loads ${name} from ${folder}, where it is not installed: run \`npm install pulumi-wechat @pulumi/pulumi\` there`);
     }
   }
   const version = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
@@ -63,7 +64,7 @@ export function checkInstalled(dir: string): void {
   const runner = version(require.resolve("pulumi-wechat/package.json"));
   const installed = version(fromProgram.resolve("pulumi-wechat/package.json"));
   if (installed !== runner) {
-    throw new Error(`${folder} has pulumi-wechat ${installed} installed, and this runner is ${runner}: run the runner installed there (\`npx pulumi-wechat-fleet\`), or install pulumi-wechat ${runner} there`);
+    throw new FleetError("FLEET_NOT_INSTALLED", `${folder} has pulumi-wechat ${installed} installed, and this runner is ${runner}: run the runner installed there (\`npx pulumi-wechat-fleet\`), or install pulumi-wechat ${runner} there`);
   }
 }
 

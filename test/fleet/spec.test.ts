@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { FleetError } from "../../fleet/errors";
 import { type FleetSpec, FleetSpecError, loadFleetSpec, parseFleetSpec, serializeFleetSpec } from "../../fleet/spec";
 
 const mp = "wxc0ffee0000000001";
@@ -246,3 +247,23 @@ function catchError(run: () => unknown): FleetSpecError {
   }
   throw new Error("expected a FleetSpecError");
 }
+
+describe("a spec that cannot be read", () => {
+  it("fails with FLEET_SPEC_INVALID naming the path and why: a folder, a missing file, a spec with problems", () => {
+    const folder = mkdtempSync(join(tmpdir(), "fleet-spec-"));
+    const codeOf = (path: string) => {
+      try {
+        loadFleetSpec(path);
+      } catch (error) {
+        return { code: (error as FleetError).code, message: (error as Error).message, stack: (error as Error).stack };
+      }
+      throw new Error(`${path} was read`);
+    };
+    expect(codeOf(folder)).toEqual({ code: "FLEET_SPEC_INVALID", message: `cannot read the fleet spec ${folder}: it is a folder; name the spec file in it (e.g. fleet.yaml)`, stack: "" });
+    expect(codeOf(join(folder, "fleet.yaml"))).toMatchObject({ code: "FLEET_SPEC_INVALID", message: `cannot read the fleet spec ${join(folder, "fleet.yaml")}: there is no such file` });
+    writeFileSync(join(folder, "bad.yaml"), "miniPrograms: 3\n");
+    const invalid = codeOf(join(folder, "bad.yaml"));
+    expect(invalid.code).toBe("FLEET_SPEC_INVALID");
+    expect(invalid.message).toMatch(/bad\.yaml is not a valid fleet spec/);
+  });
+});
