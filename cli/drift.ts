@@ -63,7 +63,7 @@ export async function checkDrift(options: DriftOptions): Promise<{ code: number;
   const { drift, waiting } = report(events.resources());
   const parts: string[] = [];
   if (drift.length > 0) parts.push(section(`WeChat differs from stack ${stack}:`, drift));
-  if (waiting.length > 0) parts.push(section("Waiting for people (not drift; `pulumi up --refresh` acts once they answer):", waiting));
+  if (waiting.length > 0) parts.push(section("Waiting for people (not drift; `pulumi up --refresh --run-program` acts once they answer):", waiting));
   // Any error means some resource was not read: a clean or partial report would claim more than was checked.
   if (events.errors.length > 0 || (exit !== 0 && drift.length === 0)) {
     const reason = events.errors.join("\n") || stderr.trim() || `pulumi preview exited ${exit}`;

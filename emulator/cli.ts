@@ -8,7 +8,8 @@ const usage = `Usage: pulumi-wechat-emulator [--host 127.0.0.1] [--port 8787] [-
   --port     port to listen on; 0 picks a free one (default 8787)
   --seed     JSON seed file declaring the accounts (default: the built-in demo seed)
   --state    keep the world in this file across restarts (default: in memory)
-  --latency  milliseconds added to every WeChat answer (default 0)`;
+  --latency  milliseconds added to every WeChat answer (default 0)
+  -h, --help this text`;
 
 async function main(): Promise<void> {
   let values;

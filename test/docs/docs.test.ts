@@ -144,6 +144,17 @@ describe("the documentation's links", () => {
     expect(lines, `README.md has ${lines} lines; move detail to a page under docs/`).toBeLessThanOrEqual(400);
   });
 
+  it("names every source file in the project layout (docs/architecture.md)", () => {
+    const layout = read("docs/architecture.md");
+    const sources = execFileSync("git", ["ls-files", "provider", "emulator", "fleet", "cli", "drift", "bench", "scripts"], { cwd: root, encoding: "utf8" })
+      .split("\n")
+      .filter((file) => /\.(ts|mjs|mts|sh|json)$/.test(file) || file === "scripts/pulumi-language-nodejs");
+    expect(sources.length).toBeGreaterThan(50);
+    // A file is named by its path, or by its name in the row of its folder (`provider/client/` … `retry.ts`).
+    const unnamed = sources.filter((file) => !layout.includes(`\`${file}\``) && !layout.includes(`\`${file.split("/").pop()}\``));
+    expect(unnamed, "files the project layout in docs/architecture.md does not name").toEqual([]);
+  });
+
   it("keeps the set-up commands the CI and users rely on", () => {
     expect(read("README.md")).toContain(
       "npm ci && npm run demo     # the quick start, end to end, against the local WeChat emulator\n" +
