@@ -111,6 +111,7 @@ describe("merging the reports of --only runs", () => {
       shards: 4,
       stackPrefix: "wechat-fleet",
       parts: ["1/2", "2/2"],
+      missingParts: [],
       startedAt: "2026-11-25T10:00:00.000Z",
       seconds: 90,
       tokens: { componentTokens: 2, accountTokens: 19 },
@@ -118,12 +119,53 @@ describe("merging the reports of --only runs", () => {
     });
   });
 
+  it("names the parts none of the reports covers, says so at the top of the Markdown, and exits 1 though no drift was found", () => {
+    const part = (index: number, shards: number[]) => report({ shards: 8, parts: [`${index}/4`], stacks: shards.map((i) => shard(i)) });
+    const merged = mergeReports([
+      { file: "part-3.json", report: part(3, [2, 6]) },
+      { file: "part-1.json", report: part(1, [0, 4]) },
+    ]);
+    expect(merged.parts).toEqual(["1/4", "3/4"]);
+    expect(merged.missingParts).toEqual(["2/4", "4/4"]);
+    expect(exitCode(merged)).toBe(1);
+    const text = renderMarkdown(merged);
+    expect(text).toMatch(/^## WeChat fleet `drift`: no drift in 4 shards, 2 of 4 parts missing\n/);
+    expect(text).toContain("this report covers parts 1/4, 3/4 of the shards · 1 min 15 s · exit 1");
+    expect(text).toContain("**Parts 2/4 and 4/4 are missing: their shards were not checked.** Merge every part's `--json` report");
+    expect(text.indexOf("are missing")).toBeLessThan(text.indexOf("| shard |"));
+    expect(JSON.parse(JSON.stringify(merged))).toMatchObject({ parts: ["1/4", "3/4"], missingParts: ["2/4", "4/4"] });
+    const one = mergeReports([{ file: "part-1.json", report: part(1, [0, 4]) }, { file: "part-2.json", report: part(2, [1, 5]) }, { file: "part-3.json", report: part(3, [2, 6]) }]);
+    expect(renderMarkdown(one)).toContain("**Part 4/4 is missing: its shards were not checked.**");
+  });
+
+  it("lacks no part when every part is merged, and merges whole runs as they are", () => {
+    expect(exitCode(mergeReports([{ file: "a.json", report: a }, { file: "b.json", report: b }]))).toBe(2);
+    const whole = mergeReports([{ file: "all.json", report: report() }]);
+    expect(whole).toMatchObject({ parts: [], missingParts: [] });
+    expect(exitCode(whole)).toBe(0);
+    expect(renderMarkdown(whole)).not.toContain("missing");
+  });
+
+  it("leaves the exit code of one part's own run to its shards: only a merge names the other parts missing", () => {
+    expect(exitCode(report({ parts: ["2/4"] }))).toBe(0);
+    expect(renderMarkdown(report({ parts: ["2/4"] }))).not.toContain("missing");
+  });
+
+  it("refuses parts of different splits, and one part twice", () => {
+    const half = report({ parts: ["1/2"], stacks: [shard(0)] });
+    const quarter = report({ parts: ["2/4"], stacks: [shard(1)] });
+    expect(() => mergeReports([{ file: "half.json", report: half }, { file: "quarter.json", report: quarter }])).toThrow(
+      "quarter.json has part 2/4, half.json a part of 2: merge the parts of one split (--only I/N with the same N)",
+    );
+    expect(() => mergeReports([{ file: "a.json", report: half }, { file: "again.json", report: { ...half, stacks: [] } }])).toThrow("part 1/2 is in both a.json and again.json");
+  });
+
   it("refuses reports of different runs, and a stack in two reports", () => {
     expect(() => mergeReports([{ file: "a.json", report: a }, { file: "up.json", report: { ...b, operation: "up" } }])).toThrow(
       "up.json is a report of `up` on 4 shards (stacks wechat-fleet-*), a.json of `drift` on 4 shards (stacks wechat-fleet-*): only reports of one run can be merged",
     );
     expect(() => mergeReports([{ file: "a.json", report: a }, { file: "b.json", report: { ...b, shards: 3 } }])).toThrow("only reports of one run can be merged");
-    expect(() => mergeReports([{ file: "a.json", report: a }, { file: "again.json", report: a }])).toThrow("stack wechat-fleet-0 is in both a.json and again.json");
+    expect(() => mergeReports([{ file: "a.json", report: a }, { file: "b.json", report: { ...b, stacks: [shard(0)] } }])).toThrow("stack wechat-fleet-0 is in both a.json and b.json");
   });
 
   it("reads only reports written with --json", () => {
@@ -131,6 +173,8 @@ describe("merging the reports of --only runs", () => {
     expect(() => parseReport("{", "broken.json")).toThrow(/^broken\.json is not JSON: /);
     expect(() => parseReport(JSON.stringify({ steps: [] }), "preview.json")).toThrow("preview.json is not a report of pulumi-wechat-fleet (written with --json)");
     expect(() => parseReport("null", "null.json")).toThrow("null.json is not a report of pulumi-wechat-fleet");
+    expect(() => parseReport(JSON.stringify({ ...a, parts: ["5/4"] }), "odd.json")).toThrow("odd.json is not a report of pulumi-wechat-fleet");
+    expect(parseReport(JSON.stringify({ ...a, missingParts: ["2/2"] }), "m.json").missingParts).toEqual(["2/2"]);
   });
 });
 
