@@ -119,13 +119,17 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (!commands.includes(name)) return { error: `unknown command ${JSON.stringify(name)}; expected ${commands.join(", ")}` };
   const values = new Map<string, string[]>();
   for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
+    // --flag=value as well as --flag value.
+    const equals = rest[i].startsWith("--") ? rest[i].indexOf("=") : -1;
+    const flag = equals === -1 ? rest[i] : rest[i].slice(0, equals);
     const kind = flagKinds[flag];
     if (kind === undefined) return { error: flag.startsWith("-") ? `unknown option ${JSON.stringify(flag)}` : `unexpected argument ${JSON.stringify(flag)}` };
     if (!commandFlags[name].includes(flag)) return { error: `${flag} is not an option of ${name}` };
     if (values.has(flag)) return { error: `${flag} is given twice` };
-    const taken: string[] = [];
-    while (kind !== "switch" && rest[i + 1] !== undefined && !rest[i + 1].startsWith("-") && (kind === "list" || taken.length === 0)) taken.push(rest[++i]);
+    if (kind === "switch" && equals !== -1) return { error: `${flag} takes no value` };
+    const inline = equals === -1 ? undefined : rest[i].slice(equals + 1);
+    const taken = inline ? [inline] : [];
+    while (kind !== "switch" && inline !== "" && isValue(rest[i + 1]) && (kind === "list" || taken.length === 0)) taken.push(rest[++i]);
     if (kind !== "switch" && taken.length === 0) return { error: `${flag} needs ${kind === "list" ? "at least one value" : "a value"}` };
     values.set(flag, taken);
   }
@@ -136,6 +140,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
   } catch (error) {
     return { error: (error as Error).message };
   }
+}
+
+/** A flag's value rather than the next flag; a negative number is a value, so that `--parallel -3` is told why it is refused. */
+function isValue(arg: string | undefined): arg is string {
+  return arg !== undefined && (!arg.startsWith("-") || /^-\d/.test(arg));
 }
 
 function command(name: string, values: Map<string, string[]>): Command {

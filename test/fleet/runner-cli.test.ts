@@ -26,6 +26,11 @@ describe("pulumi-wechat-fleet's command line", () => {
     expect(parseArgs(["discover", "--out", "fleet.json"])).toEqual({ command: { kind: "discover", out: "fleet.json", accounts: undefined, concurrency: undefined } });
   });
 
+  it("takes --flag=value as --flag value", () => {
+    expect(parseArgs(["up", "--spec=f.yaml", "--parallel=8", "--only=2/4"])).toEqual({ command: { ...run, operation: "up", spec: "f.yaml", parallel: 8, only: { index: 2, count: 4 } } });
+    expect(parseArgs(["report", "--merge=a.json", "b.json"])).toEqual({ command: { kind: "report", merge: ["a.json", "b.json"], json: undefined } });
+  });
+
   it("answers --help anywhere, and its text names the environment and the exit codes", () => {
     expect(parseArgs(["--help"])).toEqual({ help: true });
     expect(parseArgs(["up", "--spec", "f.yaml", "-h"])).toEqual({ help: true });
@@ -53,6 +58,19 @@ describe("pulumi-wechat-fleet's command line", () => {
     [["up", "--spec", "f.yaml", "--shards", "0"], '--shards must be a whole number ≥ 1, got "0"'],
     [["up", "--spec", "f.yaml", "--concurrency", "2.5"], '--concurrency must be a whole number ≥ 1, got "2.5"'],
     [["up", "--spec", "f.yaml", "--parallel", "many"], '--parallel must be a whole number ≥ 1, got "many"'],
+    [["up", "--spec", "f.yaml", "--parallel", "-3"], '--parallel must be a whole number ≥ 1, got "-3"'],
+    [["up", "--spec", "f.yaml", "--parallel", "0"], '--parallel must be a whole number ≥ 1, got "0"'],
+    [["up", "--spec", "f.yaml", "--parallel=-3"], '--parallel must be a whole number ≥ 1, got "-3"'],
+    [["up", "--spec", "f.yaml", "--concurrency", "-1"], '--concurrency must be a whole number ≥ 1, got "-1"'],
+    [["up", "--spec", "f.yaml", "--concurrency", "0"], '--concurrency must be a whole number ≥ 1, got "0"'],
+    [["up", "--spec", "f.yaml", "--shards", "-4"], '--shards must be a whole number ≥ 1, got "-4"'],
+    [["up", "--spec", "f.yaml", "--shards", "-0.5"], '--shards must be a whole number ≥ 1, got "-0.5"'],
+    [["discover", "--out", "f.yaml", "--concurrency", "-2"], '--concurrency must be a whole number ≥ 1, got "-2"'],
+    [["reshard", "--spec", "f.yaml", "--from", "-4", "--to", "3"], '--from must be a whole number ≥ 1, got "-4"'],
+    [["up", "--spec", "f.yaml", "--parallel", "--fail-fast"], "--parallel needs a value"],
+    [["up", "--spec=", "--fail-fast"], "--spec needs a value"],
+    [["up", "--spec", "f.yaml", "--fail-fast=yes"], "--fail-fast takes no value"],
+    [["up", "--spec", "f.yaml", "--paralel=8"], 'unknown option "--paralel"'],
     [["up", "--spec", "f.yaml", "--only", "5/4"], '--only must be I/N with 1 ≤ I ≤ N, e.g. 2/4; got "5/4"'],
     [["up", "--spec", "f.yaml", "--only", "0/4"], '--only must be I/N with 1 ≤ I ≤ N, e.g. 2/4; got "0/4"'],
     [["up", "--spec", "f.yaml", "--only", "2"], '--only must be I/N with 1 ≤ I ≤ N, e.g. 2/4; got "2"'],
