@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { startEmulator } from "./index";
+import { fleetSeed, startEmulator } from "./index";
 
-const usage = `Usage: pulumi-wechat-emulator [--host 127.0.0.1] [--port 8787] [--seed FILE] [--state FILE] [--latency MS]
+const usage = `Usage: pulumi-wechat-emulator [--host 127.0.0.1] [--port 8787] [--seed FILE | --fleet] [--state FILE] [--latency MS]
 
   --host     address to listen on (default 127.0.0.1)
   --port     port to listen on; 0 picks a free one (default 8787)
   --seed     JSON seed file declaring the accounts (default: the built-in demo seed)
+  --fleet    the built-in demo seed plus a generated fleet that already has plugins and links, in every status
   --state    keep the world in this file across restarts (default: in memory)
   --latency  milliseconds added to every WeChat answer (default 0)
   -h, --help this text`;
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
         host: { type: "string", default: "127.0.0.1" },
         port: { type: "string", default: "8787" },
         seed: { type: "string" },
+        fleet: { type: "boolean" },
         state: { type: "string" },
         latency: { type: "string", default: "0" },
         help: { type: "boolean", short: "h" },
@@ -31,19 +33,21 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  if (values.fleet && values.seed !== undefined) fatal(`--seed and --fleet both choose the seed: give one\n\n${usage}`, 2);
   const port = wholeNumber(values.port, "--port");
   const latencyMs = wholeNumber(values.latency, "--latency");
 
   let emulator;
   try {
-    emulator = await startEmulator({ host: values.host, port, seed: values.seed, stateFile: values.state, latencyMs });
+    emulator = await startEmulator({ host: values.host, port, seed: values.fleet ? fleetSeed : values.seed, stateFile: values.state, latencyMs });
   } catch (error) {
     fatal(`cannot start the WeChat emulator: ${(error as Error).message}`, 1);
   }
   // Scripts wait for this exact first line and read the URL from it.
   console.log(`WeChat emulator listening on ${emulator.url}`);
   console.log(`console: ${emulator.url}/__emulator/console`);
-  console.log(`seed: ${values.seed ?? "built-in demo seed"}; state: ${values.state ?? "in memory"}`);
+  const seedName = values.fleet ? "built-in fleet seed" : (values.seed ?? "built-in demo seed");
+  console.log(`seed: ${seedName}; state: ${values.state ?? "in memory"}`);
   console.log(`control surface: ${emulator.url}/__emulator/health, /state, /world, /events, /calls, /faults, /clock, /quotas, /reset, /links/confirm, /plugins/answer`);
 
   const stop = (): void => {

@@ -25,12 +25,15 @@ export interface EmulatorContext {
   epoch: AbortController;
 }
 
-/** Back to the seed: no bindings, links, tokens or quota counters, the seed's quotas, no faults, an empty call log and the machine's time. */
+/**
+ * Back to the seed: the machine's time, the seed's existing entries (none unless its `generate.existing` says) and
+ * no other binding or link, no tokens or quota counters, the seed's quotas, no faults and an empty call log.
+ */
 export async function reset(context: EmulatorContext): Promise<void> {
   context.epoch.abort();
   context.epoch = new AbortController();
-  context.world.clear();
   context.clock.offsetMs = 0;
+  context.world.clear(context.clock.now());
   context.faults.clear();
   context.calls.clear();
   await persist(context, true);

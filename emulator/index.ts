@@ -5,14 +5,17 @@ import { EventStreams } from "./http/events";
 import { Faults, MAX_DELAY_MS } from "./http/faults";
 import { createEmulatorServer } from "./http/server";
 import { Clock } from "./model/clock";
+import { existingLinks } from "./model/links";
+import { existingBindings } from "./model/plugins";
 import { World } from "./model/world";
 import { defaultSeed, loadSeed, type Seed } from "./seed";
 import { inMemory, StateFile } from "./state-file";
 
 export { EmulatorError, SeedError, StateFileError, type EmulatorErrorCode } from "./errors";
-export { defaultSeed, generatedAccounts } from "./seed";
+export { defaultSeed, fleetSeed, generatedAccounts } from "./seed";
 export type {
   ComponentSeed,
+  ExistingSeed,
   GeneratedAccounts,
   GenerateSeed,
   MiniProgramSeed,
@@ -52,8 +55,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const host = options.host ?? "127.0.0.1";
   const latencyMs = options.latencyMs ?? 0;
   if (!(latencyMs >= 0 && latencyMs <= MAX_DELAY_MS)) throw new RangeError(`latencyMs must be a number from 0 to ${MAX_DELAY_MS}, got ${latencyMs}`);
-  const world = new World(loadSeed(options.seed ?? defaultSeed));
+  const accounts = loadSeed(options.seed ?? defaultSeed);
   const clock = new Clock();
+  const world = new World(accounts, clock.now(), (now) => ({ bindings: existingBindings(accounts, now), links: existingLinks(accounts) }));
   const persistence = options.stateFile ? await StateFile.open(options.stateFile, world, clock) : inMemory;
   const calls = new CallLog();
   const context: EmulatorContext = {

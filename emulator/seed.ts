@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { SeedError } from "./errors";
-import type { Accounts, Component, MiniProgram, OfficialAccount, Plugin } from "./model/accounts";
+import type { Accounts, Component, Existing, ExistingLinkStatus, ExistingPluginStatus, MiniProgram, OfficialAccount, Plugin } from "./model/accounts";
 import { isWeChatPath } from "./model/paths";
 import { MAX_DAILY_LIMIT } from "./model/quotas";
 
@@ -26,6 +26,23 @@ export interface GenerateSeed {
   pluginLimit?: number;
   /** Every generated official account's link limit (default 13). */
   linkLimit?: number;
+  /** Plugin entries and links the generated accounts start with, rather than none. */
+  existing?: ExistingSeed;
+}
+
+/**
+ * What the generated accounts hold before any call: each mini program `pluginsPerMiniProgram` plugin entries, each
+ * official account `linksPerOfficialAccount` links (default 0 each), their statuses mixed as the weights say. The
+ * emulator picks the plugins (from the seed's) and the mini programs (from the generated ones); docs/emulator.md's
+ * "Generated accounts" gives the rules.
+ */
+export interface ExistingSeed {
+  pluginsPerMiniProgram?: number;
+  linksPerOfficialAccount?: number;
+  /** How often each status comes relative to the others; default `{approved: 6, applying: 2, rejected: 1, expired: 1}`. */
+  pluginStatuses?: Partial<Record<ExistingPluginStatus, number>>;
+  /** Default `{linked: 7, waitingForOfficialAccount: 1, waitingForMiniProgram: 1, refused: 1}`. */
+  linkStatuses?: Partial<Record<ExistingLinkStatus, number>>;
 }
 
 /** The accounts a seed's `generate` section makes, written out as a seed would write them. */
@@ -82,6 +99,10 @@ const DEFAULT_PLUGIN_LIMIT = 5;
 const DEFAULT_LINK_LIMIT = 13;
 /** Far beyond any platform's fleet, and small enough that a mistyped count cannot exhaust the emulator's memory. */
 const MAX_GENERATED = 100_000;
+const DEFAULT_PLUGIN_STATUSES: Record<ExistingPluginStatus, number> = { approved: 6, applying: 2, rejected: 1, expired: 1 };
+const DEFAULT_LINK_STATUSES: Record<ExistingLinkStatus, number> = { linked: 7, waitingForOfficialAccount: 1, waitingForMiniProgram: 1, refused: 1 };
+/** A status's weight; the turns repeat after the weights' sum, which this keeps short. */
+const MAX_WEIGHT = 1000;
 
 const miniProgramIds = ["wxc0ffee0000000001", "wxb4ce000000000002", "wxb00c000000000003", "wx5a1e000000000004"];
 const officialAccountId = "wx0a00000000000001";
@@ -156,6 +177,15 @@ export const defaultSeed: Seed = {
   linkItemsIncludeAppId: false,
 };
 
+/**
+ * The built-in seed with a fleet that already has plugins and links, in every status: 50 generated mini programs with 2
+ * plugin entries each, 5 generated official accounts with 4 links each (`--fleet`, and the tour in docs/fleets.md).
+ */
+export const fleetSeed: Seed = {
+  ...defaultSeed,
+  generate: { miniPrograms: 50, officialAccounts: 5, existing: { pluginsPerMiniProgram: 2, linksPerOfficialAccount: 4 } },
+};
+
 /** Reads a seed object or a JSON seed file and fills in the defaults, refusing anything malformed. */
 export function loadSeed(seed: Seed | string): Accounts {
   if (typeof seed !== "string") return resolveSeed(seed);
@@ -181,7 +211,7 @@ export function loadSeed(seed: Seed | string): Accounts {
  */
 export function generatedAccounts(seed: Seed): GeneratedAccounts {
   const fields: Record<string, unknown> =
-    seed.generate === undefined ? {} : record(seed.generate, "seed.generate", ["miniPrograms", "officialAccounts", "pluginLimit", "linkLimit"]);
+    seed.generate === undefined ? {} : record(seed.generate, "seed.generate", ["miniPrograms", "officialAccounts", "pluginLimit", "linkLimit", "existing"]);
   const amount = (name: string) => count(fields[name], `seed.generate.${name}`, 0, MAX_GENERATED);
   const pluginLimit = fields.pluginLimit === undefined ? {} : { pluginLimit: count(fields.pluginLimit, "seed.generate.pluginLimit", 0) };
   const linkLimit = fields.linkLimit === undefined ? {} : { linkLimit: count(fields.linkLimit, "seed.generate.linkLimit", 0) };
@@ -310,7 +340,53 @@ function resolveSeed(value: unknown): Accounts {
     component,
     quotas: readQuotas(seed.quotas),
     linkItemsIncludeAppId: flag(seed.linkItemsIncludeAppId, "seed.linkItemsIncludeAppId", false),
+    existing: readExisting((seed.generate as Record<string, unknown> | undefined)?.existing, generated, plugins.size),
   };
+}
+
+/**
+ * The seed's `generate.existing`, refused when it asks for more than the generated accounts can hold: more plugin
+ * entries than their plugin limit or the seed's plugins, more links than their link limit or the generated mini programs.
+ */
+function readExisting(value: unknown, generated: GeneratedAccounts, pluginCount: number): Existing | undefined {
+  if (value === undefined) return undefined;
+  const at = "seed.generate.existing";
+  const fields = record(value, at, ["pluginsPerMiniProgram", "linksPerOfficialAccount", "pluginStatuses", "linkStatuses"]);
+  const miniProgramAppIds = generated.miniPrograms.map((account) => account.appId);
+  const officialAccountAppIds = generated.officialAccounts.map((account) => account.appId);
+  const perMiniProgram = count(fields.pluginsPerMiniProgram, `${at}.pluginsPerMiniProgram`, 0);
+  const perOfficialAccount = count(fields.linksPerOfficialAccount, `${at}.linksPerOfficialAccount`, 0);
+  const atMost = (field: string, amount: number, bound: number, what: string): void => {
+    if (amount > bound) throw new SeedError(`${at}.${field} is ${amount}, more than ${what} (${bound})`);
+  };
+  const [miniProgram] = generated.miniPrograms;
+  const [officialAccount] = generated.officialAccounts;
+  if (miniProgram) {
+    atMost("pluginsPerMiniProgram", perMiniProgram, miniProgram.pluginLimit ?? DEFAULT_PLUGIN_LIMIT, "the generated mini programs' plugin limit");
+    atMost("pluginsPerMiniProgram", perMiniProgram, pluginCount, "the seed's plugins, each mini program's entries being for different ones");
+  }
+  if (officialAccount) {
+    atMost("linksPerOfficialAccount", perOfficialAccount, officialAccount.linkLimit ?? DEFAULT_LINK_LIMIT, "the generated official accounts' link limit");
+    atMost("linksPerOfficialAccount", perOfficialAccount, miniProgramAppIds.length, "the generated mini programs, each official account's links being to different ones");
+  }
+  return {
+    miniProgramAppIds,
+    officialAccountAppIds,
+    pluginsPerMiniProgram: perMiniProgram,
+    linksPerOfficialAccount: perOfficialAccount,
+    pluginStatuses: weights(fields.pluginStatuses, `${at}.pluginStatuses`, DEFAULT_PLUGIN_STATUSES),
+    linkStatuses: weights(fields.linkStatuses, `${at}.linkStatuses`, DEFAULT_LINK_STATUSES),
+  };
+}
+
+/** Weights for the statuses `defaults` names: a status left out weighs 0, and at least one must weigh more. */
+function weights<T extends string>(value: unknown, field: string, defaults: Record<T, number>): Record<T, number> {
+  if (value === undefined) return defaults;
+  const names = Object.keys(defaults) as T[];
+  const fields = record(value, field, names);
+  const result = Object.fromEntries(names.map((name) => [name, count(fields[name], `${field}.${name}`, 0, MAX_WEIGHT)])) as Record<T, number>;
+  if (names.every((name) => result[name] === 0)) throw new SeedError(`${field} must give at least one status a weight above 0`);
+  return result;
 }
 
 /** The written accounts, then the generated ones, each with the name its errors give it (`seed.generate.miniPrograms#1`). */

@@ -10,7 +10,27 @@ export interface Accounts {
   /** The seed's daily limit per path, for every account. */
   quotas: Map<string, number>;
   linkItemsIncludeAppId: boolean;
+  /** Plugin entries and links the generated accounts start with (the seed's `generate.existing`); none without it. */
+  existing?: Existing;
 }
+
+/**
+ * What the generated accounts hold before any call, as the seed describes it; which plugin, which mini program and
+ * which status each entry gets is the model's choice (`existingBindings`, `existingLinks`).
+ */
+export interface Existing {
+  /** The generated mini programs and official accounts, in the seed's order: only they start with entries. */
+  miniProgramAppIds: string[];
+  officialAccountAppIds: string[];
+  pluginsPerMiniProgram: number;
+  linksPerOfficialAccount: number;
+  /** How often each status comes, relative to the others: `{approved: 7, applying: 2, rejected: 1, expired: 0}`. */
+  pluginStatuses: Record<ExistingPluginStatus, number>;
+  linkStatuses: Record<ExistingLinkStatus, number>;
+}
+
+export type ExistingPluginStatus = "approved" | "applying" | "rejected" | "expired";
+export type ExistingLinkStatus = "linked" | "waitingForOfficialAccount" | "waitingForMiniProgram" | "refused";
 
 export interface MiniProgram {
   appId: string;

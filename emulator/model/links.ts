@@ -1,5 +1,6 @@
+import type { Accounts, ExistingLinkStatus } from "./accounts";
 import { ErrCode, Refusal, refuse, type WeChatRefusal } from "./codes";
-import type { Link, World } from "./world";
+import { inTurn, type Link, type LinkStatus, type World } from "./world";
 
 // WeChat's rules for links between an official account and mini programs: the invitation waits for the official
 // account's admin (12), then the mini program's (2), before it is linked (1); either refusal makes it 3.
@@ -74,4 +75,33 @@ export function answerAsAdmin(world: World, answer: AdminAnswer): Link | null | 
   }
   world.markChanged();
   return result;
+}
+
+const existingStatus: Record<ExistingLinkStatus, LinkStatus> = { linked: 1, waitingForMiniProgram: 2, refused: 3, waitingForOfficialAccount: 12 };
+
+/**
+ * The links the generated official accounts start with (the seed's `generate.existing`). Statuses take turns across
+ * all links, official account after official account, as the seed's weights say, so one seed always makes one world.
+ * With k links each, official account n links the generated mini programs from the (n·k)-th on (wrapping round), so
+ * its links are to different mini programs, spread over all of them; never more than its link limit.
+ */
+export function existingLinks(accounts: Accounts): Link[] {
+  const existing = accounts.existing;
+  if (!existing) return [];
+  const miniPrograms = existing.miniProgramAppIds;
+  const statuses = inTurn(existing.linkStatuses);
+  const stride = existing.linksPerOfficialAccount;
+  let turn = 0;
+  return existing.officialAccountAppIds.flatMap((officialAccountAppId, index) => {
+    const limit = accounts.officialAccounts.get(officialAccountAppId)?.linkLimit ?? 0;
+    const amount = statuses.length === 0 ? 0 : Math.min(stride, limit, miniPrograms.length);
+    return Array.from({ length: amount }, (_, slot): Link => ({
+      officialAccountAppId,
+      miniProgramAppId: miniPrograms[(index * stride + slot) % miniPrograms.length],
+      status: existingStatus[statuses[turn++ % statuses.length]],
+      unlinkPending: false,
+      notifyUsers: false,
+      showProfile: false,
+    }));
+  });
 }

@@ -1,5 +1,6 @@
+import type { Accounts, ExistingPluginStatus, Plugin } from "./accounts";
 import { ErrCode, refuse, type WeChatRefusal } from "./codes";
-import type { Binding, Token, World } from "./world";
+import { inTurn, type Binding, type PluginStatus, type Token, type World } from "./world";
 
 // WeChat's rules for plugins, from both sides: the mini program applying for, updating and unbinding a plugin
 // (`/wxa/plugin`), and the plugin's developer answering applications (`/wxa/devplugin`, and the control surface's
@@ -81,4 +82,45 @@ export function deleteApplication(world: World, pluginAppId: string, miniProgram
   if (binding.status !== 3 && binding.status !== 4) return refuse(ErrCode.ApplicationNotDeletable);
   world.removeBinding(binding);
   return undefined;
+}
+
+const existingStatus: Record<ExistingPluginStatus, PluginStatus> = { approved: 2, applying: 1, rejected: 3, expired: 4 };
+/** Entries other than pending ones were made before the world began: long enough ago for an expired one to have timed out. */
+const EXISTING_AGE_MS = 72 * 3600 * 1000;
+
+/**
+ * The plugin entries the generated mini programs start with (the seed's `generate.existing`). Statuses take turns
+ * across all entries, mini program after mini program, as the seed's weights say, so one seed always makes one world.
+ * WeChat approves a plugin that needs no approval at once, so only one that needs it can be applying, rejected or
+ * expired: those turns take such plugins first, and when a mini program has none left the turn is approved instead.
+ * Mini program n's plugins are the seed's, from the n-th on (wrapping round), never more than its plugin limit.
+ */
+export function existingBindings(accounts: Accounts, now: number): Binding[] {
+  const existing = accounts.existing;
+  const plugins = [...accounts.plugins.values()];
+  if (!existing || plugins.length === 0) return [];
+  const statuses = inTurn(existing.pluginStatuses);
+  if (statuses.length === 0) return [];
+  const bindings: Binding[] = [];
+  let turn = 0;
+  existing.miniProgramAppIds.forEach((appId, index) => {
+    const limit = accounts.miniPrograms.get(appId)?.pluginLimit ?? 0;
+    const amount = Math.min(existing.pluginsPerMiniProgram, limit, plugins.length);
+    const start = index % plugins.length;
+    const free = [...plugins.slice(start), ...plugins.slice(0, start)];
+    const take = (fits: (plugin: Plugin) => boolean): Plugin | undefined => {
+      const at = free.findIndex(fits);
+      return at === -1 ? undefined : free.splice(at, 1)[0];
+    };
+    const wanted = Array.from({ length: amount }, () => existingStatus[statuses[turn++ % statuses.length]]);
+    const awaitingApproval = wanted.map((status) => (status === 2 ? undefined : take((plugin) => plugin.requiresApproval)));
+    wanted.forEach((status, slot) => {
+      const plugin = awaitingApproval[slot] ?? take(() => true)!;
+      const final = awaitingApproval[slot] ? status : 2;
+      const binding: Binding = { appId, pluginAppId: plugin.appId, status: final, reason: "", appliedAt: final === 1 ? now : now - EXISTING_AGE_MS };
+      if (final === 3) binding.refusalReason = "refused before the world began (the seed's generate.existing)";
+      bindings.push(binding);
+    });
+  });
+  return bindings;
 }

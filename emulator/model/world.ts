@@ -82,7 +82,17 @@ export class World {
   quotaUse = new Map<string, QuotaUse>();
   private changed = false;
 
-  constructor(readonly accounts: Accounts) {}
+  /**
+   * `starting` makes the bindings and links the world holds before any call (the seed's existing entries), at `now`
+   * and again at each reset; they are made anew each time because the rules change them in place.
+   */
+  constructor(
+    readonly accounts: Accounts,
+    now: number,
+    private readonly starting: Starting = () => ({ bindings: [], links: [] }),
+  ) {
+    ({ bindings: this.bindings, links: this.links } = starting(now));
+  }
 
   /** The mini program, official account or plugin with this app id. */
   account(appId: string): MiniProgram | OfficialAccount | Plugin | undefined {
@@ -151,9 +161,35 @@ export class World {
     this.markChanged();
   }
 
-  clear(): void {
-    this.restore({ bindings: [], links: [], tokens: [], quotaLimits: [], quotaUse: [] });
+  /** Back to the seed's world at `now`: its existing entries only, no tokens, limits or counters. */
+  clear(now: number): void {
+    this.restore({ ...this.starting(now), tokens: [], quotaLimits: [], quotaUse: [] });
   }
+}
+
+/** The bindings and links a world starts from. */
+export type Starting = (now: number) => Pick<Dynamic, "bindings" | "links">;
+
+/**
+ * The names in turn, each as often as its weight says and spread out rather than in runs (nginx's smooth weighted
+ * round robin), so that every stretch of a generated world has its share: `{a: 6, b: 2, c: 1, d: 1}` gives ten turns,
+ * six of them `a`. Names weighing 0 never come; all weighing 0 gives no turns.
+ */
+export function inTurn<T extends string>(weights: Record<T, number>): T[] {
+  const entries = (Object.entries(weights) as Array<[T, number]>).filter(([, weight]) => weight > 0);
+  const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+  const current = entries.map(() => 0);
+  const turns: T[] = [];
+  for (let turn = 0; turn < total; turn++) {
+    let best = 0;
+    entries.forEach(([, weight], index) => {
+      current[index] += weight;
+      if (current[index] > current[best]) best = index;
+    });
+    current[best] -= total;
+    turns.push(entries[best][0]);
+  }
+  return turns;
 }
 
 /** Paths never contain a space, so the key cannot be confused whatever the app id. */
