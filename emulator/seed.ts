@@ -357,17 +357,19 @@ function readExisting(value: unknown, generated: GeneratedAccounts, pluginCount:
   const perMiniProgram = count(fields.pluginsPerMiniProgram, `${at}.pluginsPerMiniProgram`, 0);
   const perOfficialAccount = count(fields.linksPerOfficialAccount, `${at}.linksPerOfficialAccount`, 0);
   const atMost = (field: string, amount: number, bound: number, what: string): void => {
-    if (amount > bound) throw new SeedError(`${at}.${field} is ${amount}, more than ${what} (${bound})`);
+    if (amount > bound) throw new SeedError(`${at}.${field} is ${amount}, more than ${what}`);
   };
   const [miniProgram] = generated.miniPrograms;
   const [officialAccount] = generated.officialAccounts;
   if (miniProgram) {
-    atMost("pluginsPerMiniProgram", perMiniProgram, miniProgram.pluginLimit ?? DEFAULT_PLUGIN_LIMIT, "the generated mini programs' plugin limit");
-    atMost("pluginsPerMiniProgram", perMiniProgram, pluginCount, "the seed's plugins, each mini program's entries being for different ones");
+    const pluginLimit = miniProgram.pluginLimit ?? DEFAULT_PLUGIN_LIMIT;
+    atMost("pluginsPerMiniProgram", perMiniProgram, pluginLimit, `the generated mini programs' plugin limit (${pluginLimit})`);
+    atMost("pluginsPerMiniProgram", perMiniProgram, pluginCount, `the seed's ${pluginCount} plugins (a mini program's entries are for different plugins)`);
   }
   if (officialAccount) {
-    atMost("linksPerOfficialAccount", perOfficialAccount, officialAccount.linkLimit ?? DEFAULT_LINK_LIMIT, "the generated official accounts' link limit");
-    atMost("linksPerOfficialAccount", perOfficialAccount, miniProgramAppIds.length, "the generated mini programs, each official account's links being to different ones");
+    const linkLimit = officialAccount.linkLimit ?? DEFAULT_LINK_LIMIT;
+    atMost("linksPerOfficialAccount", perOfficialAccount, linkLimit, `the generated official accounts' link limit (${linkLimit})`);
+    atMost("linksPerOfficialAccount", perOfficialAccount, miniProgramAppIds.length, `the ${miniProgramAppIds.length} generated mini programs (an official account's links are to different mini programs)`);
   }
   return {
     miniProgramAppIds,
