@@ -96,6 +96,14 @@ export class PostgresServer {
     return `postgres://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${encodeURIComponent(this.database)}?sslmode=disable`;
   }
 
+  /**
+   * The URL without the password, which then goes in PGPASSWORD (the CLI's driver, lib/pq, reads it): the Pulumi CLI
+   * keeps the URL it was given in its home folder (workspaces/*-workspace.json, the stack selected per backend).
+   */
+  get urlWithoutPassword(): string {
+    return `postgres://${encodeURIComponent(this.user)}@127.0.0.1:${this.port}/${encodeURIComponent(this.database)}?sslmode=disable`;
+  }
+
   private get dataDir(): string {
     return join(this.dir, "data");
   }
