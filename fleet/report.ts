@@ -227,49 +227,205 @@ export function missingPartsProblem(report: FleetReport): string | undefined {
   return missing.length === 1 ? `part ${listed} is missing: its shards were not checked` : `parts ${listed} are missing: their shards were not checked`;
 }
 
-/** The report in Markdown: fit for a terminal, and for a CI job summary as it is. */
+/** GitHub refuses a step's job summary over 1 MiB; the Markdown stays under it, leaving room for a workflow's own lines. */
+export const summaryLimit = 1024 * 1024;
+const markdownBudget = summaryLimit - 32 * 1024;
+/** A list longer than this (shards, drift lines, accounts waiting, failures) is collapsed, so the totals stay on top. */
+const inlineItems = 10;
+/** A failed shard's error beyond this is cut in the Markdown (the JSON report keeps it whole). */
+const errorChars = 4000;
+
+/** A list of the report: its heading, and its entries (Markdown list items, possibly of several lines). */
+interface Section {
+  title: string;
+  count: number;
+  /** What the collapsed section's summary says: "2,000 resources in 27 shards". */
+  summary: string;
+  intro?: string;
+  entries: string[];
+}
+
+/**
+ * The report in Markdown: fit for a terminal, and for a CI job summary as it is. The headline and the totals come
+ * first; long lists are collapsed (`<details>`), waiting items are grouped by account, and at a fleet's scale the
+ * lists are cut so that the whole stays under GitHub's job-summary limit, saying how many were left out.
+ */
 export function renderMarkdown(report: FleetReport): string {
-  const total = report.stacks.reduce((sum, s) => addCounts(sum, s.counts), emptyCounts());
+  const lines = [...top(report), ...shardTable(report)];
+  if (report.operation === "preview" || report.operation === "drift") lines.push("", "The counts are what `up` would do; nothing was changed.");
+  const tokens = Object.entries(report.tokens);
+  lines.push("", `**Tokens fetched from WeChat** (by the run's token broker): ${tokens.length > 0 ? tokens.map(([kind, n]) => `${words(kind)} ${n}`).join(" · ") : "none"}`);
+  const skipped = report.stacks.filter((s) => s.status === "skipped").map((s) => `\`${s.stack}\``);
+  const tail = skipped.length > 0 ? ["", `Not started (after a failure with --fail-fast, or an interruption): ${skipped.join(", ")}.`] : [];
+
+  const sections = [driftSection(report), waitingSection(report), failureSection(report)].filter((section) => section.count > 0);
+  const fixed = bytes([...lines, ...tail].join("\n")) + sections.reduce((sum, section) => sum + bytes(renderSection(section, 0).join("\n")) + 1, 0);
+  const shares = fairShares(
+    sections.map((section) => section.entries.reduce((sum, entry) => sum + bytes(entry) + 1, 0)),
+    markdownBudget - fixed,
+  );
+  sections.forEach((section, i) => lines.push("", ...renderSection(section, shares[i])));
+  return `${[...lines, ...tail].join("\n")}\n`;
+}
+
+function top(report: FleetReport): string[] {
   const covers = report.parts.length > 0 ? `parts ${report.parts.join(", ")} of the shards` : "every shard";
   const lines = [
     `## WeChat fleet \`${report.operation}\`: ${headline(report)}`,
     "",
     `${report.shards} shards (stacks \`${report.stackPrefix}-0\` … \`${report.stackPrefix}-${report.shards - 1}\`), this report covers ${covers} · ${formatDuration(report.seconds)} · exit ${exitCode(report)}`,
-    "",
   ];
   const missing = missingPartsProblem(report);
   if (missing !== undefined) {
-    lines.push(`**${missing[0].toUpperCase()}${missing.slice(1)}.** Merge every part's \`--json\` report (one per \`--only I/N\`), or run the missing parts again; until then this report exits 1.`, "");
+    lines.push("", `**${missing[0].toUpperCase()}${missing.slice(1)}.** Merge every part's \`--json\` report (one per \`--only I/N\`), or run the missing parts again; until then this report exits 1.`);
   }
-  lines.push(
-    `| shard | stack | result | ${countNames.join(" | ")} | time |`,
-    `|---:|---|---|${countNames.map(() => "---:").join("|")}|---:|`,
-    ...report.stacks.map((s) => `| ${s.shard} | \`${s.stack}\` | ${result(report, s)} | ${countNames.map((n) => s.counts[n]).join(" | ")} | ${formatDuration(s.seconds)} |`),
-    `| **total** | | | ${countNames.map((n) => `**${total[n]}**`).join(" | ")} | ${formatDuration(report.seconds)} |`,
-  );
-  if (report.operation === "preview" || report.operation === "drift") lines.push("", "The counts are what `up` would do; nothing was changed.");
-  const tokens = Object.entries(report.tokens);
-  lines.push("", `**Tokens fetched from WeChat** (by the run's token broker): ${tokens.length > 0 ? tokens.map(([kind, n]) => `${words(kind)} ${n}`).join(" · ") : "none"}`);
-  const section = (title: string, items: string[]) => {
-    if (items.length > 0) lines.push("", `### ${title} (${items.length})`, "", ...items);
+  return lines;
+}
+
+/** The totals, with a row per shard above them; past a few shards, the rows are collapsed below the totals. */
+function shardTable(report: FleetReport): string[] {
+  const total = report.stacks.reduce((sum, s) => addCounts(sum, s.counts), emptyCounts());
+  const head = [`| shard | stack | result | ${countNames.join(" | ")} | time |`, `|---:|---|---|${countNames.map(() => "---:").join("|")}|---:|`];
+  const rows = report.stacks.map((s) => `| ${s.shard} | \`${s.stack}\` | ${result(report, s)} | ${countNames.map((n) => s.counts[n]).join(" | ")} | ${formatDuration(s.seconds)} |`);
+  const totalRow = `| **total** | | | ${countNames.map((n) => `**${total[n]}**`).join(" | ")} | ${formatDuration(report.seconds)} |`;
+  if (rows.length <= inlineItems) return ["", ...head, ...rows, totalRow];
+  const results = new Map<string, number>();
+  for (const s of report.stacks) results.set(result(report, s), (results.get(result(report, s)) ?? 0) + 1);
+  const summary = [...results].map(([name, n]) => `${n} ${name}`).join(", ");
+  return ["", ...head, totalRow, "", `<details><summary>Per shard (${thousands(rows.length)}: ${summary})</summary>`, "", ...head, ...rows, "", "</details>"];
+}
+
+function driftSection(report: FleetReport): Section {
+  const entries = report.stacks.flatMap((s) => s.drift.map((line) => `- \`${s.stack}\`: ${line}`));
+  const shards = report.stacks.filter((s) => s.drift.length > 0).length;
+  return { title: "Drift", count: entries.length, summary: `${plural(entries.length, "resource")} in ${plural(shards, "shard")}`, entries };
+}
+
+function waitingSection(report: FleetReport): Section {
+  const groups = groupWaiting(report.stacks);
+  const count = report.stacks.reduce((sum, s) => sum + s.waiting.length, 0);
+  return {
+    title: "Waiting for people (not drift; `up` acts once they answer)",
+    count,
+    summary: `${plural(count, "resource")} on ${plural(groups.length, "account")}`,
+    intro:
+      count > inlineItems
+        ? "By account: a plugin waits for its developer to answer the application (unanswered, it times out after about 48 h), a link for an admin to answer the invitation."
+        : undefined,
+    entries: groups.map(renderWaitingGroup),
   };
-  section(
-    "Drift",
-    report.stacks.flatMap((s) => s.drift.map((line) => `- \`${s.stack}\`: ${line}`)),
-  );
-  section(
-    "Waiting for people (not drift; `up` acts once they answer)",
-    report.stacks.flatMap((s) => s.waiting.map((line) => `- \`${s.stack}\`: ${line}`)),
-  );
-  section(
-    "Failures",
-    report.stacks
-      .filter((s) => s.status === "failed")
-      .map((s) => `- \`${s.stack}\`${s.log ? ` (log \`${s.log}\`)` : ""}:\n  \`\`\`\n${indent(s.error ?? "failed")}\n  \`\`\``),
-  );
-  const skipped = report.stacks.filter((s) => s.status === "skipped").map((s) => `\`${s.stack}\``);
-  if (skipped.length > 0) lines.push("", `Not started (after a failure with --fail-fast, or an interruption): ${skipped.join(", ")}.`);
-  return `${lines.join("\n")}\n`;
+}
+
+function failureSection(report: FleetReport): Section {
+  const failed = report.stacks.filter((s) => s.status === "failed");
+  return {
+    title: "Failures",
+    count: failed.length,
+    summary: plural(failed.length, "shard"),
+    entries: failed.map((s) => `- \`${s.stack}\`${s.log ? ` (log \`${s.log}\`)` : ""}:\n  \`\`\`\n${indent(cut(s.error ?? "failed"))}\n  \`\`\``),
+  };
+}
+
+/** The section's lines: its entries, collapsed when many, as many as fit in `share` bytes (0 for its size without them). */
+function renderSection(section: Section, share: number): string[] {
+  const shown: string[] = [];
+  let used = 0;
+  for (const entry of section.entries) {
+    used += bytes(entry) + 1;
+    if (used > share) break;
+    shown.push(entry);
+  }
+  const left = section.entries.length - shown.length;
+  const rest = left > 0 ? [`- … and ${thousands(left)} more not shown, to keep this report under GitHub's 1 MiB job-summary limit; the JSON report (--json) has every one.`] : [];
+  const list = [...shown, ...rest];
+  const heading = [`### ${section.title} (${thousands(section.count)})`, ...(section.intro ? ["", section.intro] : [])];
+  if (section.entries.length <= inlineItems) return [...heading, "", ...list];
+  return [...heading, "", `<details><summary>${section.summary}</summary>`, "", ...list, "", "</details>"];
+}
+
+/**
+ * Splits a budget between lists of the given sizes: each gets what it needs, or an equal share of what the smaller
+ * ones leave, so that one long list (thousands of drift lines) cannot crowd out the failures.
+ */
+function fairShares(sizes: number[], budget: number): number[] {
+  const shares = sizes.map(() => 0);
+  let left = Math.max(0, budget);
+  const order = sizes.map((size, i) => ({ size, i })).sort((a, b) => a.size - b.size);
+  order.forEach(({ size, i }, n) => {
+    shares[i] = Math.min(size, Math.floor(left / (order.length - n)));
+    left -= shares[i];
+  });
+  return shares;
+}
+
+interface WaitingGroup {
+  /** "mini program wx…", "official account wx…"; none for a line in another wording, listed with its stack. */
+  account?: string;
+  stack: string;
+  /** Who the items wait for ("the plugin developer"), each with its items: "plugin wx… (since …)". */
+  waitingFor: Map<string, string[]>;
+  count: number;
+}
+
+/**
+ * The waiting lines (drift/report.ts's words: "plugin P on mini program M (name): waiting for the plugin developer
+ * since …", "link from official account O to mini program M (name): waiting for the official account's admin") by
+ * account, in the order they come; a line in another wording is listed as it is.
+ */
+function groupWaiting(stacks: ShardReport[]): WaitingGroup[] {
+  const forms: Array<[RegExp, (m: string[]) => { account: string; item: string }]> = [
+    [/^plugin (\S+) on mini program (\S+) \([^)]*\): waiting for (the plugin developer)[;,]? ?(.*)$/s, (m) => ({ account: `mini program ${m[2]}`, item: `plugin ${m[1]}` })],
+    [
+      /^link from official account (\S+) to mini program (\S+) \([^)]*\): waiting for (the official account's admin|the mini program's admin)[;,]? ?(.*)$/s,
+      (m) => ({ account: `official account ${m[1]}`, item: `link to mini program ${m[2]}` }),
+    ],
+  ];
+  const groups = new Map<string, WaitingGroup>();
+  const other: WaitingGroup[] = [];
+  for (const { stack, waiting } of stacks) {
+    for (const line of waiting) {
+      const form = forms.map(([pattern, read]) => ({ match: pattern.exec(line), read })).find(({ match }) => match !== null);
+      if (form === undefined || form.match === null) {
+        other.push({ stack, waitingFor: new Map([["", [line]]]), count: 1 });
+        continue;
+      }
+      const { account, item } = form.read(form.match);
+      const [, , , who, detail] = form.match;
+      const key = `${stack} ${account}`;
+      const group = groups.get(key) ?? { account, stack, waitingFor: new Map<string, string[]>(), count: 0 };
+      groups.set(key, group);
+      group.waitingFor.set(who, [...(group.waitingFor.get(who) ?? []), detail ? `${item} (${detail})` : item]);
+      group.count += 1;
+    }
+  }
+  return [...groups.values(), ...other];
+}
+
+/** "- mini program wx… (3 waiting, `stack`): for the plugin developer, plugin wx… (since …), plugin wx…". */
+function renderWaitingGroup(group: WaitingGroup): string {
+  if (group.account === undefined) return `- \`${group.stack}\`: ${[...group.waitingFor.values()].flat().join("")}`;
+  const parts = [...group.waitingFor].map(([who, items]) => `for ${who}, ${items.join(", ")}`);
+  return `- ${group.account} (${group.count} waiting, \`${group.stack}\`): ${parts.join("; ")}`;
+}
+
+function cut(error: string): string {
+  const text = error.trim();
+  if (text.length <= errorChars) return text;
+  const end = text.lastIndexOf("\n", errorChars);
+  const kept = text.slice(0, end > 0 ? end : errorChars);
+  return `${kept}\n… ${thousands(text.length - kept.length)} more characters: the JSON report (--json) has the whole error`;
+}
+
+function bytes(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+function thousands(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function plural(n: number, noun: string): string {
+  return `${thousands(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** The broker's camelCase kinds as words: `componentTokens` → "component tokens". */

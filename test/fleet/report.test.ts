@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceOutcome } from "../../drift/engine-events";
+import { report as driftReport } from "../../drift/report";
 import {
   type FleetReport,
   type ShardReport,
@@ -10,6 +11,7 @@ import {
   mergeReports,
   parseReport,
   renderMarkdown,
+  summaryLimit,
 } from "../../fleet/report";
 
 const outcome = (op: string, failed = false): ResourceOutcome => ({ urn: `urn:${op}`, type: "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin", name: op, op, inputs: {}, outputs: {}, reasons: [], failed });
@@ -80,7 +82,10 @@ describe("the Markdown report", () => {
     expect(text).toContain("| 0 | `wechat-fleet-0` | clean |");
     expect(text).toContain("The counts are what `up` would do; nothing was changed.");
     expect(text).toContain(`### Drift (1)\n\n- \`wechat-fleet-1\`: ${driftLine}`);
-    expect(text).toContain(`### Waiting for people (not drift; \`up\` acts once they answer) (1)\n\n- \`wechat-fleet-1\`: ${waiting}`);
+    expect(text).toContain(
+      "### Waiting for people (not drift; `up` acts once they answer) (1)\n\n- official account wx0a00000000000001 (1 waiting, `wechat-fleet-1`): for the official account's admin, link to mini program wxc0ffee0000000001",
+    );
+    expect(text).not.toContain("<details>");
     expect(renderMarkdown(report())).toContain("## WeChat fleet `drift`: no drift in 4 shards");
   });
 
@@ -92,6 +97,107 @@ describe("the Markdown report", () => {
     expect(text).toContain("- `wechat-fleet-0` (log `.pulumi-wechat-fleet/logs/wechat-fleet-0.log`):\n  ```\n  plugin apply failed: WeChat error 45009\n  second line\n  ```");
     expect(text).toContain("Not started (after a failure with --fail-fast, or an interruption): `wechat-fleet-1`.");
     expect(text).toContain("exit 1");
+  });
+
+  it("groups the waiting items by account, with their count, in the drift command's words", () => {
+    const applied = Date.parse("2026-11-25T10:00:00.000Z");
+    const plugin = (pluginAppId: string, appliedAt?: string): ResourceOutcome => ({
+      ...outcome("same"),
+      name: `wxc0ffee0000000001/${pluginAppId}`,
+      inputs: { appId: "wxc0ffee0000000001", pluginAppId },
+      outputs: { status: "applying", ...(appliedAt ? { appliedAt } : {}) },
+    });
+    const link = (miniProgramAppId: string, status: string): ResourceOutcome => ({
+      ...outcome("same"),
+      type: "pulumi-nodejs:dynamic/wechat:OfficialAccountLink",
+      name: `wx0a00000000000001/${miniProgramAppId}`,
+      inputs: { officialAccountAppId: "wx0a00000000000001", miniProgramAppId },
+      outputs: { status },
+    });
+    const { waiting } = driftReport(
+      [
+        plugin("wx1000000000000001", "2026-11-25T10:00:00.000Z"),
+        plugin("wx1000000000000002"),
+        link("wxc0ffee0000000001", "pendingOfficialAccountAdmin"),
+        link("wxc0ffee0000000002", "pendingMiniProgramAdmin"),
+        link("wxc0ffee0000000003", "pendingMiniProgramAdmin"),
+      ],
+      applied + 3600_000,
+    );
+    const text = renderMarkdown(report({ stacks: [shard(0, { waiting: waiting.slice(0, 2) }), shard(1, { waiting: [...waiting.slice(2), "something else: waiting"] })] }));
+    expect(text).toContain(
+      [
+        "### Waiting for people (not drift; `up` acts once they answer) (6)",
+        "",
+        "- mini program wxc0ffee0000000001 (2 waiting, `wechat-fleet-0`): for the plugin developer, plugin wx1000000000000001 (since 2026-11-25T10:00:00.000Z, times out in about 47 h), plugin wx1000000000000002 (an unanswered application times out after about 48 h)",
+        "- official account wx0a00000000000001 (3 waiting, `wechat-fleet-1`): for the official account's admin, link to mini program wxc0ffee0000000001; for the mini program's admin, link to mini program wxc0ffee0000000002, link to mini program wxc0ffee0000000003",
+        "- `wechat-fleet-1`: something else: waiting",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("keeps a report of 7,000 resources under GitHub's 1 MiB job-summary limit, with every line, the totals on top and the long lists collapsed", () => {
+    const hex = (n: number, width = 16) => n.toString(16).padStart(width, "0");
+    const miniProgram = (n: number) => `wxc0ffee${hex(n, 10)}`;
+    const stacks: ShardReport[] = Array.from({ length: 28 }, (_, i) => shard(i, { counts: { ...emptyCounts(), unchanged: 0 } }));
+    // 2,000 plugins unbound outside Pulumi on 1,000 mini programs; 4,000 applications unanswered on another 1,000, and
+    // 1,000 invitations on 500 official accounts: 7,000 resources in 28 shards of 250.
+    for (let n = 0; n < 1000; n++) {
+      const target = stacks[n % 28];
+      for (const p of [1, 2]) target.drift.push(`plugin wx10000000000000${hex(p, 2)} on mini program ${miniProgram(n)} (${miniProgram(n)}/wx10000000000000${hex(p, 2)}): not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`);
+    }
+    for (let n = 1000; n < 2000; n++) {
+      const target = stacks[n % 28];
+      for (const p of [3, 4, 5, 6]) {
+        target.waiting.push(`plugin wx10000000000000${hex(p, 2)} on mini program ${miniProgram(n)} (${miniProgram(n)}/wx10000000000000${hex(p, 2)}): waiting for the plugin developer since 2026-11-25T10:00:00.000Z, times out in about 47 h`);
+      }
+    }
+    for (let n = 0; n < 500; n++) {
+      const account = `wx0a${hex(n, 14)}`;
+      for (const m of [n, n + 500]) stacks[n % 28].waiting.push(`link from official account ${account} to mini program ${miniProgram(m)} (${account}/${miniProgram(m)}): waiting for the official account's admin`);
+    }
+    for (const s of stacks) s.counts = { ...emptyCounts(), created: s.drift.length, unchanged: 250 - s.drift.length };
+    const big = report({ shards: 28, stacks });
+    const text = renderMarkdown(big);
+    const size = Buffer.byteLength(text);
+    expect(size).toBeLessThan(summaryLimit);
+    expect(text).not.toContain("more not shown");
+    expect(text.match(/wxc0ffee\w+\/wx1000000000000001\): not bound/g)).toHaveLength(1000);
+    expect(text.match(/plugin wx100000000000000[3-6] \(since/g)).toHaveLength(4000);
+    expect(text.match(/link to mini program/g)).toHaveLength(1000);
+    expect(text).toContain("- mini program wxc0ffee00000003e8 (4 waiting, `wechat-fleet-20`): for the plugin developer, plugin wx1000000000000003 (since");
+
+    // The top: the headline, the coverage line and the totals, in a few hundred bytes; the shards' rows collapsed below.
+    const top = text.slice(0, text.indexOf("<details>"));
+    expect(top.split("\n")).toEqual([
+      "## WeChat fleet `drift`: drift in 28 of 28 shards",
+      "",
+      "28 shards (stacks `wechat-fleet-0` … `wechat-fleet-27`), this report covers every shard · 1 min 15 s · exit 2",
+      "",
+      "| shard | stack | result | created | updated | replaced | deleted | unchanged | failed | time |",
+      "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+      "| **total** | | | **2000** | **0** | **0** | **0** | **5000** | **0** | 1 min 15 s |",
+      "",
+      "",
+    ]);
+    expect(text).toContain("<details><summary>Per shard (28: 28 drift)</summary>\n\n| shard | stack |");
+    expect(text).toContain("### Drift (2,000)\n\n<details><summary>2,000 resources in 28 shards</summary>\n\n- `wechat-fleet-0`: plugin");
+    expect(text).toContain("### Waiting for people (not drift; `up` acts once they answer) (5,000)\n\nBy account:");
+    expect(text).toContain("<details><summary>5,000 resources on 1,500 accounts</summary>");
+    expect(text.match(/<details>/g)).toHaveLength(text.match(/<\/details>/g)!.length);
+  });
+
+  it("cuts the long lists past GitHub's limit, keeping the failures, and says how many it left out", () => {
+    // 20,000 drift lines of 400 characters: 8 MB, if nothing were cut.
+    const long = `plugin wx1000000000000001 on mini program wxc0ffee0000000001 (wxc0ffee0000000001/wx1000000000000001): ${"x".repeat(300)}`;
+    const stacks = Array.from({ length: 40 }, (_, i) => shard(i, { drift: Array.from({ length: 500 }, () => long) }));
+    stacks[3] = shard(3, { status: "failed", error: `plugin apply failed\n${"y".repeat(200)}\n`.repeat(100) });
+    const text = renderMarkdown(report({ shards: 40, stacks }));
+    expect(Buffer.byteLength(text)).toBeLessThan(summaryLimit);
+    expect(text).toMatch(/- … and [\d,]+ more not shown, to keep this report under GitHub's 1 MiB job-summary limit; the JSON report \(--json\) has every one\./);
+    expect(text).toContain("### Failures (1)\n\n- `wechat-fleet-3` (log `.pulumi-wechat-fleet/logs/wechat-fleet-3.log`):\n  ```\n  plugin apply failed");
+    expect(text).toMatch(/\n {2}… [\d,]+ more characters: the JSON report \(--json\) has the whole error\n {2}```/);
   });
 
   it("says which --only parts it covers, and none fetched when no token was", () => {
