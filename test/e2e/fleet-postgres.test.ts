@@ -192,7 +192,7 @@ describe("a CI matrix of three machines on one PostgreSQL backend", () => {
     expect(report.stacks.flatMap((s) => s.waiting)).toHaveLength(links.length);
   });
 
-  it("while one machine's up holds a stack's lock, another machine's run of that shard fails it as locked (exit 1), and the holder finishes", async () => {
+  it("while one machine's up holds a stack's lock, another machine's up of that shard fails it as locked (exit 1), a drift of it runs, and the holder finishes", async () => {
     // Shard 0's up has an application to make, held at WeChat for 25 s: the holder's update is running, its lock taken.
     await emulator.unbindOutOfBand(seed.coffee, seed.reviews);
     const held = await emulator.fault({ path: "/wxa/plugin", action: "apply", appId: seed.coffee, delayMs: 25_000, times: 1 });
@@ -217,7 +217,15 @@ describe("a CI matrix of three machines on one PostgreSQL backend", () => {
     expect(locks).toHaveLength(1);
     expect(locks[0]).toContain("/.pulumi/locks/organization/pulumi-wechat-fleet/wechat-fleet-0/");
 
-    const blocked = await fleet(machines[1], "up", "--spec", "fleet.yaml", "--only", "1/3", "--json", "blocked.json");
+    // At the same time, a third machine's drift of the shard: previews take no lock, so it runs, and finds the plugin missing.
+    const [blocked, drift] = await Promise.all([
+      fleet(machines[1], "up", "--spec", "fleet.yaml", "--only", "1/3", "--json", "blocked.json"),
+      fleet(machines[2], "drift", "--spec", "fleet.yaml", "--only", "1/3", "--json", "drift-held.json"),
+    ]);
+    expect(drift.code, drift.stdout + drift.stderr).toBe(2);
+    expect(driftLines(drift.report!)).toEqual([
+      `wechat-fleet-0: plugin ${seed.reviews} on mini program ${seed.coffee} (${seed.coffee}/${seed.reviews}): not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`,
+    ]);
     expect(blocked.code, blocked.stdout + blocked.stderr).toBe(1);
     const [shard] = blocked.report!.stacks;
     expect([shard.stack, shard.status]).toEqual(["wechat-fleet-0", "failed"]);
