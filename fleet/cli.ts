@@ -49,7 +49,7 @@ Runs a fleet spec as Pulumi stacks <prefix>-0 … <prefix>-<N-1>, one shard of t
   drift     one line per resource that differs from the spec, waiting items apart (refreshes; changes nothing)
   destroy   delete each shard's resources at WeChat, then its stack
   reshard   move resources between stacks for another shard count with \`pulumi state move\` (no WeChat call)
-  report    merge the --json reports of --only runs into one
+  report    merge the --json reports of --only runs into one; a part of their split that none covers is named (exit 1)
   discover  write a spec that declares, with adopt: true, the plugins and links that exist at WeChat (YAML, or JSON
             for a .json file); the accounts that authorized the third-party platform, or those of --accounts
 
@@ -78,8 +78,10 @@ Environment:
   PULUMI_CONFIG_PASSPHRASE  the stacks' passphrase (default: empty; the stacks hold no secret)
 
 The runner writes its Pulumi project into ${workFolderName}/ and each stack's output into ${workFolderName}/logs/<stack>.log.
-The report goes to stdout as Markdown (fit for a CI job summary); progress goes to stderr.
-Exit codes: 0 done (or no drift), 2 drift found, 1 a failure (bad arguments, spec or configuration, or a shard failed).`;
+The report goes to stdout as Markdown (fit for a CI job summary: long lists collapsed, under GitHub's 1 MiB); progress
+goes to stderr. A flag's value may also follow an equals sign (--parallel=16).
+Exit codes: 0 done (or no drift), 2 drift found, 1 a failure (bad arguments, spec or configuration, a shard failed, or
+a merged report lacks a part).`;
 
 type FlagKind = "value" | "list" | "switch";
 const flagKinds: Record<string, FlagKind> = {
