@@ -83,10 +83,18 @@ export class EngineEvents {
   /** Outcomes whose op is a change: kept as events arrive, for the progress line, which asks every second. */
   private changing = 0;
   readonly errors: string[] = [];
+  /**
+   * The warnings reported. A dynamic provider's are attached to the stack, not to their resource (Pulumi's dynamic
+   * providers are not connected to the engine's logging), so they are kept as they come: each names its resource.
+   */
+  readonly warnings: string[] = [];
 
   add(event: EngineEvent): void {
     const diagnostic = event.diagnosticEvent;
     if (diagnostic?.severity === "error" && diagnostic.message) this.errors.push(diagnostic.message.trim());
+    // The provider writes its warnings to its stderr as `warning: …` (provider/log.ts), which the engine passes on as info.
+    const said = diagnostic?.message?.trim().replace(/^warning: /, "");
+    if (said && (diagnostic?.severity === "warning" || diagnostic?.message?.trim().startsWith("warning: "))) this.warnings.push(said);
     const failed = event.resOpFailedEvent?.metadata;
     if (failed) {
       const outcome = this.outcomes.get(failed.urn);

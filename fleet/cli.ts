@@ -7,7 +7,8 @@ import { type FleetReport, type Operation, exitCode, mergeReports, operations, p
 import { type ReshardResult, reshard } from "./reshard";
 import { type Part, defaultConcurrency, resourcesPerShard, runFleet } from "./runner";
 import { loadFleetSpec, serializeFleetSpec } from "./spec";
-import { workFolderName } from "./workspace";
+import { newRunId, runVariable, startWatchdog } from "./watchdog";
+import { defaultStackPrefix, workFolderName } from "./workspace";
 import { FleetError } from "./errors";
 
 /**
@@ -16,7 +17,6 @@ import { FleetError } from "./errors";
  * reshard.ts, report.ts and discover.ts; this file reads the command line and prints.
  */
 
-export const defaultStackPrefix = "wechat-fleet";
 
 export type Command =
   | {
@@ -37,7 +37,7 @@ export type Command =
 
 export type ParsedArgs = { command: Command } | { help: true } | { error: string };
 
-export const usage = `usage: pulumi-wechat-fleet <up|preview|drift|destroy> --spec FILE [--shards N] [--only I/N] [--concurrency C]
+export const usage = `usage: pulumi-wechat-fleet <up|preview|drift|destroy|recover> --spec FILE [--shards N] [--only I/N] [--concurrency C]
                            [--parallel P] [--stack-prefix PREFIX] [--json FILE] [--fail-fast]
        pulumi-wechat-fleet reshard --spec FILE --from N --to M [--stack-prefix PREFIX]
        pulumi-wechat-fleet report --merge FILE… [--json FILE]
@@ -48,6 +48,8 @@ Runs a fleet spec as Pulumi stacks <prefix>-0 … <prefix>-<N-1>, one shard of t
   preview   what up would do (refreshes; changes nothing)
   drift     one line per resource that differs from the spec, waiting items apart (refreshes; changes nothing)
   destroy   delete each shard's resources at WeChat, then its stack
+  recover   after a run that was killed: clear the stacks it left locked or with pending operations, refresh them,
+            and adopt exactly the resources whose create it left pending (what WeChat made of them is kept)
   reshard   move resources between stacks for another shard count with \`pulumi state move\` (no WeChat call)
   report    merge the --json reports of --only runs into one; a part of their split that none covers is named (exit 1)
   discover  write a spec that declares, with adopt: true, the plugins and links that exist at WeChat (YAML, or JSON
@@ -237,6 +239,16 @@ function interruptions(): { stop: AbortSignal; cancel: AbortSignal } {
   return { stop: stop.signal, cancel: cancel.signal };
 }
 
+/**
+ * Marks every process this run starts (through the environment they inherit) and starts the watchdog that stops them
+ * should the runner die first, killed by a CI's cancellation or SIGKILL (see watchdog.ts).
+ */
+function watchOverProcesses(): void {
+  const runId = newRunId();
+  startWatchdog(runId);
+  process.env[runVariable] = runId;
+}
+
 function writeReport(report: FleetReport, json: string | undefined): number {
   if (json !== undefined) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(renderMarkdown(report));
@@ -255,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { command } = parsed;
   const cwd = process.cwd();
+  if (command.kind === "run" || command.kind === "reshard") watchOverProcesses();
   switch (command.kind) {
     case "run": {
       const spec = loadFleetSpec(command.spec);

@@ -12,6 +12,8 @@ export interface DeclareFleetOptions {
    * account leaves does not unbind its plugins before the stack it joins has taken it over.
    */
   resourceOptions?: pulumi.CustomResourceOptions;
+  /** Resources, by name, that adopt what WeChat has whatever the spec says: a recovery's interrupted creates. */
+  adopt?: ReadonlySet<string>;
 }
 
 /** The declared resources, by resource name. */
@@ -24,8 +26,9 @@ export interface Fleet {
 export function declareFleet(spec: FleetSpec, options: DeclareFleetOptions = {}): Fleet {
   const fleet: Fleet = { plugins: new Map(), links: new Map() };
   for (const resource of fleetResources(spec, options.shard)) {
-    if (resource.type === "MiniProgramPlugin") fleet.plugins.set(resource.name, new MiniProgramPlugin(resource.name, resource.inputs, options.resourceOptions));
-    else fleet.links.set(resource.name, new OfficialAccountLink(resource.name, resource.inputs, options.resourceOptions));
+    const adopt = options.adopt?.has(resource.name) ? { adopt: true } : {};
+    if (resource.type === "MiniProgramPlugin") fleet.plugins.set(resource.name, new MiniProgramPlugin(resource.name, { ...resource.inputs, ...adopt }, options.resourceOptions));
+    else fleet.links.set(resource.name, new OfficialAccountLink(resource.name, { ...resource.inputs, ...adopt }, options.resourceOptions));
   }
   return fleet;
 }

@@ -9,6 +9,7 @@ export type FleetErrorCode =
   | "FLEET_REPORT_INVALID" // report --merge: a file that is not a report, or parts of different runs
   | "FLEET_DISCOVER_FAILED" // discover could not tell what an account is, or has no platform to list
   | "FLEET_PULUMI_FAILED" // a pulumi command the runner started failed
+  | "FLEET_RUN_IN_PROGRESS" // recover found a stack locked by a run that is still going on
   | "FLEET_NOT_UNDER_RUNNER"; // the stacks' program run outside the runner
 
 /**

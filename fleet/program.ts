@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { declareFleet } from "./declare";
 import { loadFleetSpec } from "./spec";
@@ -6,6 +7,8 @@ import { FleetError } from "./errors";
 /** What the program reads, besides its stack's name: the spec file and the shard count. */
 export const specVariable = "PULUMI_WECHAT_FLEET_SPEC";
 export const shardsVariable = "PULUMI_WECHAT_FLEET_SHARDS";
+/** A recovery's: a JSON file listing the resources, by name, whose create a killed run left pending (recover.ts). */
+export const adoptVariable = "PULUMI_WECHAT_FLEET_ADOPT";
 
 /**
  * The program of every stack of the fleet, one shard each: the runner's project (workspace.ts) calls it. The shard index
@@ -21,5 +24,7 @@ export function declareShard(env: NodeJS.ProcessEnv = process.env): void {
   if (!Number.isInteger(index) || !Number.isInteger(count) || !spec) {
     throw new FleetError("FLEET_NOT_UNDER_RUNNER", `this program runs under pulumi-wechat-fleet, which names its stacks <prefix>-<shard> and sets ${specVariable} and ${shardsVariable}`);
   }
-  declareFleet(loadFleetSpec(spec), { shard: { index, count } });
+  const adoptFile = env[adoptVariable];
+  const adopt = adoptFile ? new Set(JSON.parse(readFileSync(adoptFile, "utf8")) as string[]) : undefined;
+  declareFleet(loadFleetSpec(spec), { shard: { index, count }, adopt });
 }

@@ -1,6 +1,7 @@
 import { exitCodes } from "../drift/report";
 import type { ResourceOutcome } from "../drift/engine-events";
 import { FleetError } from "./errors";
+import type { Recovery } from "./recover";
 
 /**
  * The fleet runner's one report: per shard and in total, what the operation did (or, for preview and drift, would
@@ -8,9 +9,9 @@ import { FleetError } from "./errors";
  * CI job summary, and kept as JSON so that the reports of `--only` runs on several machines can be merged.
  */
 
-export type Operation = "up" | "preview" | "drift" | "destroy";
+export type Operation = "up" | "preview" | "drift" | "destroy" | "recover";
 
-export const operations: readonly Operation[] = ["up", "preview", "drift", "destroy"];
+export const operations: readonly Operation[] = ["up", "preview", "drift", "destroy", "recover"];
 
 /** What the engine did, or would do, to the resources of a stack. */
 export interface Counts {
@@ -40,6 +41,8 @@ export interface ShardReport {
   seconds: number;
   /** The shard's Pulumi output, relative to the working folder. */
   log?: string;
+  /** What `recover` found the stack left with by a killed run, and what it did (recover only). */
+  recovery?: Recovery;
 }
 
 export interface FleetReport {
@@ -216,6 +219,7 @@ function outcome(report: FleetReport, shards: string): string {
   if (failed + skipped > 0) return [failed > 0 ? `${failed} of ${shards} failed` : "", skipped > 0 ? `${skipped} not started` : ""].filter(Boolean).join(", ");
   const drifted = report.stacks.filter((s) => s.drift.length > 0).length;
   if (report.operation === "drift") return drifted > 0 ? `drift in ${drifted} of ${shards}` : `no drift in ${shards}`;
+  if (report.operation === "recover") return report.stacks.length === 0 ? "nothing to recover" : `recovered ${shards}`;
   return `done in ${shards}`;
 }
 
@@ -258,7 +262,10 @@ export function renderMarkdown(report: FleetReport): string {
   const skipped = report.stacks.filter((s) => s.status === "skipped").map((s) => `\`${s.stack}\``);
   const tail = skipped.length > 0 ? ["", `Not started (after a failure with --fail-fast, or an interruption): ${skipped.join(", ")}.`] : [];
 
-  const sections = [driftSection(report), waitingSection(report), failureSection(report)].filter((section) => section.count > 0);
+  if (report.operation === "recover" && report.stacks.length === 0) {
+    lines.push("", "No stack of the fleet is locked or holds operations a killed run left pending: nothing was changed.");
+  }
+  const sections = [recoverySection(report), driftSection(report), waitingSection(report), failureSection(report)].filter((section) => section.count > 0);
   const fixed = bytes([...lines, ...tail].join("\n")) + sections.reduce((sum, section) => sum + bytes(renderSection(section, 0).join("\n")) + 1, 0);
   const shares = fairShares(
     sections.map((section) => section.entries.reduce((sum, entry) => sum + bytes(entry) + 1, 0)),
@@ -293,6 +300,23 @@ function shardTable(report: FleetReport): string[] {
   for (const s of report.stacks) results.set(result(report, s), (results.get(result(report, s)) ?? 0) + 1);
   const summary = [...results].map(([name, n]) => `${n} ${name}`).join(", ");
   return ["", ...head, totalRow, "", `<details><summary>Per shard (${thousands(rows.length)}: ${summary})</summary>`, "", ...head, ...rows, "", "</details>"];
+}
+
+/** What recover did in each stack: the dead run's lock removed, the interrupted creates adopted or made, the rest settled. */
+function recoverySection(report: FleetReport): Section {
+  const recovered = report.stacks.flatMap((s) => (s.recovery ? [{ stack: s.stack, ...s.recovery }] : []));
+  const names = (list: string[]) => list.map((name) => `\`${name}\``).join(", ");
+  const entries = recovered.map((r) =>
+    [
+      `- \`${r.stack}\`${r.lock ? `: lock of the killed run (${r.lock}) removed` : ""}`,
+      ...(r.adopted.length > 0 ? [`  - adopted as WeChat has them (the killed run had made them): ${names(r.adopted)}`] : []),
+      ...(r.created.length > 0 ? [`  - made now, once (the killed run had not): ${names(r.created)}`] : []),
+      ...(r.failed.length > 0 ? [`  - failed again (see Failures): ${names(r.failed)}`] : []),
+      ...(r.settled.length > 0 ? [`  - settled by the refresh: ${r.settled.join(", ")}`] : []),
+    ].join("\n"),
+  );
+  const adopted = recovered.reduce((sum, r) => sum + r.adopted.length, 0);
+  return { title: "Recovered", count: entries.length, summary: `${plural(entries.length, "stack")}, ${plural(adopted, "resource")} adopted`, entries };
 }
 
 function driftSection(report: FleetReport): Section {

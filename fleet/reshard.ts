@@ -200,7 +200,7 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
 async function readState(ws: LocalWorkspace, stack: FleetStack): Promise<StackState> {
   const { deployment } = await ws.exportStack(stack.name);
   if ((deployment?.pending_operations ?? []).length > 0) {
-    throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack.name} has operations that an interrupted run left pending: run \`pulumi-wechat-fleet up\` with the current shard count to settle them before resharding`);
+    throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack.name} has operations that an interrupted run left pending: run \`pulumi-wechat-fleet recover\` (with the current --stack-prefix) to settle them before resharding`);
   }
   return { stack: stack.name, index: stack.index, resources: (deployment?.resources ?? []) as StateResource[] };
 }

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, writeFileSync, type WriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -8,12 +8,13 @@ import type { ProviderConfig } from "../provider/config";
 import { inPool } from "../provider/client/pool";
 import { startTokenBroker } from "./broker";
 import { planShard } from "./plan";
+import { type Interrupted, clearInterrupted, lockHolder, recoveryOutcome } from "./recover";
 import { Progress } from "./progress";
 import { type FleetReport, type Operation, type ShardReport, changed, countOutcomes, emptyCounts } from "./report";
 import { fleetResources } from "./resources";
 import { shardStackName } from "./shards";
 import type { FleetSpec } from "./spec";
-import { fleetStacks, openWorkspace, resolveShards, setSettings, shardsTag } from "./workspace";
+import { defaultStackPrefix, fleetStacks, openWorkspace, resolveShards, setSettings, shardsTag } from "./workspace";
 import { FleetError } from "./errors";
 
 /** One part of a CI matrix (`--only I/N`): the shards i with i % N = I - 1. */
@@ -96,7 +97,17 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const { shards } = resolved;
   const names = new Set(existing.map((s) => s.name));
   const tagged = new Set(existing.filter((s) => s.shards === shards).map((s) => s.name));
-  const selected = selectShards(shards, options.only).filter((i) => operation !== "destroy" || names.has(shardStackName(stackPrefix, i)));
+  let selected = selectShards(shards, options.only).filter((i) => (operation !== "destroy" && operation !== "recover") || names.has(shardStackName(stackPrefix, i)));
+  // A recovery runs the shards a killed run left locked or with pending operations, once these are cleared.
+  let interrupted = new Map<number, Interrupted>();
+  let adoptFile: string | undefined;
+  if (operation === "recover") {
+    const found = await clearInterrupted(ws, existing.filter((stack) => selected.includes(stack.index)));
+    interrupted = new Map(found.map((stack) => [stack.index, stack]));
+    selected = selected.filter((index) => interrupted.has(index));
+    adoptFile = join(ws.workDir, "adopt.json");
+    writeFileSync(adoptFile, JSON.stringify(found.flatMap((stack) => stack.pendingCreates.map((create) => create.name))));
+  }
 
   const broker = await startTokenBroker(options.config);
   let stacks: Array<ShardReport | undefined>;
@@ -104,10 +115,10 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     const { endpoint, requestTimeoutMs, maxAttempts, adopt } = options.config;
     setSettings(ws, cwd, env, {
       wechat: { endpoint, tokenUrl: broker.url, tokenUrlSecret: broker.secret, requestTimeoutMs, maxAttempts, adopt },
-      program: { specPath: options.specPath, shards },
+      program: { specPath: options.specPath, shards, adoptFile },
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
-    const shard = new ShardRun(ws, options, shards, tagged, names, progress);
+    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted);
     let failed = false;
     const run = async (index: number) => {
       const report = await shard.run(index);
@@ -145,6 +156,8 @@ class ShardRun {
     /** The fleet's stacks before this run; only those can be settled already. */
     private readonly existing: Set<string>,
     private readonly progress: Progress,
+    /** A recovery's shards, as the killed run left them. */
+    private readonly interrupted: Map<number, Interrupted>,
   ) {}
 
   async run(shard: number): Promise<ShardReport> {
@@ -162,7 +175,7 @@ class ShardRun {
     try {
       planned = await this.operate(shard, stack, log, () => (events = new EngineEvents()));
     } catch (caught) {
-      error = failure(events, caught);
+      error = failure(events, caught, recoverCommand(this.options));
       log.write(`\n${error}\n`);
     }
     await new Promise((resolve) => log.end(resolve));
@@ -171,7 +184,9 @@ class ShardRun {
     const { drift, waiting } = operation === "drift" ? driftReport(outcomes) : { drift: [], waiting: [] };
     const seconds = (Date.now() - started) / 1000;
     this.progress.finish(stack, { failed: error !== undefined, changed: changed(counts), seconds });
-    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, error, seconds, log: relative(cwd, logPath) };
+    const interrupted = this.interrupted.get(shard);
+    const recovery = interrupted && recoveryOutcome(interrupted, outcomes, events.warnings);
+    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}) };
   }
 
   /**
@@ -185,10 +200,11 @@ class ShardRun {
   private async operate(shard: number, name: string, log: WriteStream, collect: () => EngineEvents): Promise<ResourceOutcome[] | undefined> {
     const { operation, parallel, cancel } = this.options;
     const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
-    // A shard without a stack holds nothing: its drift is every resource to create, and reads nor writes anything.
-    if (operation === "drift" && !this.existing.has(name)) return planShard(declared, [], true).outcomes;
-    const stack = operation === "destroy" ? await Stack.select(name, this.ws) : await Stack.createOrSelect(name, this.ws);
-    if (operation !== "destroy" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
+    // Only `up` makes a stack or tags it. A shard without a stack holds nothing: its drift and its preview are every
+    // resource to create, and neither reads nor writes anything, so a mistyped --stack-prefix leaves the backend as it was.
+    if ((operation === "drift" || operation === "preview") && !this.existing.has(name)) return planShard(declared, [], true).outcomes;
+    const stack = operation === "up" ? await Stack.createOrSelect(name, this.ws) : await Stack.select(name, this.ws);
+    if (operation === "up" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
     const options = (events: EngineEvents) => ({
       parallel,
       signal: cancel,
@@ -207,6 +223,16 @@ class ShardRun {
     };
     if (operation === "destroy") {
       await stack.destroy({ ...options(collect()), runProgram: true, remove: true });
+    } else if (operation === "recover") {
+      // Its pending operations dropped and its lock gone (recover.ts): a refresh reads back what the killed run did, then
+      // an update of exactly the creates that were pending adopts what WeChat made of them and creates the rest. Nothing
+      // else is applied, deleted or adopted: the next `up` (or `destroy`, if that was killed) does what it does.
+      const { pendingCreates } = this.interrupted.get(shard)!;
+      await stack.refresh({ ...options(collect()), runProgram: false });
+      // A pending create the spec no longer declares is left out: it is not to be made.
+      const declaredNames = new Set(declared.map((resource) => resource.name));
+      const targets = pendingCreates.filter((create) => declaredNames.has(create.name)).map((create) => create.urn);
+      if (targets.length > 0) await stack.up({ ...options(collect()), runProgram: true, target: targets });
     } else if (operation === "drift") {
       return (await plan()).outcomes;
     } else if (operation === "preview") {
@@ -227,12 +253,25 @@ class ShardRun {
  * Why a shard failed, in a few lines: the engine's error diagnostics (the provider's messages name the account, the
  * call and what to do), else the error lines of the command's output; the whole output is in the shard's log.
  */
-export function failure(events: EngineEvents, error: unknown): string {
+export function failure(events: EngineEvents, error: unknown, recoverCommand?: string): string {
   if (events.errors.length > 0) return [...new Set(events.errors)].join("\n");
   const message = error instanceof Error ? error.message : String(error);
+  const lock = lockHolder(error);
+  if (lock !== undefined && recoverCommand !== undefined) {
+    return (
+      `the stack is locked by a run that has not ended (${lock}). If that run was killed (a cancelled CI job, a lost machine), and no other run of ` +
+      `the fleet is going on, run \`${recoverCommand}\`: it removes the lock, and adopts what the killed run made at WeChat`
+    );
+  }
   const errorLines = message
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line.startsWith("error:"));
   return errorLines.length > 0 ? [...new Set(errorLines)].join("\n") : message.trim().split("\n").slice(-10).join("\n");
+}
+
+/** The command that recovers this fleet, as the run was given it. */
+function recoverCommand(options: FleetRunOptions): string {
+  const prefix = options.stackPrefix === defaultStackPrefix ? "" : ` --stack-prefix ${options.stackPrefix}`;
+  return `pulumi-wechat-fleet recover --spec ${options.specPath}${prefix}`;
 }

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { inPool } from "../provider/client/pool";
 import { type ProviderConfig, configKeys, envName } from "../provider/config";
-import { shardsVariable, specVariable } from "./program";
+import { adoptVariable, shardsVariable, specVariable } from "./program";
 import { shardStackName } from "./shards";
 import { FleetError } from "./errors";
 
@@ -17,6 +17,8 @@ import { FleetError } from "./errors";
 /** The runner's folder under the working folder: the program, and the shards' logs in logs/. */
 export const workFolderName = ".pulumi-wechat-fleet";
 export const projectName = "pulumi-wechat-fleet";
+/** The stacks' names before `-<shard>`, unless --stack-prefix says otherwise. */
+export const defaultStackPrefix = "wechat-fleet";
 
 /**
  * The stack tag that records a fleet stack's shard count. A tag, not stack config: the backend keeps tags, so every
@@ -72,7 +74,7 @@ export interface StackSettings {
   /** The endpoint, token broker and limits the providers use; none when the operation makes no WeChat call. */
   wechat?: Pick<ProviderConfig, "endpoint" | "requestTimeoutMs" | "maxAttempts"> & { tokenUrl: string; tokenUrlSecret: string; adopt?: boolean };
   /** What the program declares; none for commands that run no program (listing stacks, moving state). */
-  program?: { specPath: string; shards: number };
+  program?: { specPath: string; shards: number; adoptFile?: string };
 }
 
 /**
@@ -98,6 +100,7 @@ export function stackEnvironment(env: NodeJS.ProcessEnv, cwd: string, settings: 
   if (settings.program) {
     result[specVariable] = resolve(cwd, settings.program.specPath);
     result[shardsVariable] = String(settings.program.shards);
+    if (settings.program.adoptFile !== undefined) result[adoptVariable] = settings.program.adoptFile;
   }
   // No stack frames in the stacks' Node processes, unless NODE_OPTIONS asks for them: Pulumi's SDK captures a stack
   // for every promise it makes (for its leak report) and formats it through source-map-support, which took a third

@@ -17,6 +17,14 @@ function alreadyExists(context: CallContext, found: string): WeChatError {
   return new WeChatError("WECHAT_ALREADY_EXISTS", context, `${found}, and this stack does not manage it; WeChat was left as it is. What to do: ${whatToDo}.`);
 }
 
+/** How every warning of a create that took what WeChat had ends (`…: already at WeChat (approved); adopting it`). */
+export const adoptingWords = "; adopting it";
+
+/** Whether a warning says its create adopted what WeChat had, rather than making it. */
+export function saysAdopted(warning: string): boolean {
+  return warning.includes(adoptingWords);
+}
+
 /** What the adoption checks need of a resource (a plugin binding or a link). */
 export interface Adoptable<Inputs> {
   /** The resource id, or undefined while the inputs (the state's, possibly partial) lack a part of it. */
@@ -78,7 +86,7 @@ export class Adoption<Inputs extends { adopt?: boolean }> {
    */
   take(inputs: Inputs, status: number, then?: string): void {
     if (!this.adopting(inputs)) throw alreadyExists(this.resource.context(inputs), this.resource.found(status));
-    this.warn(`${this.resource.describe(inputs)}: already at WeChat (${this.resource.statusWords(status)}); adopting it${then ? `: ${then}` : ""}`);
+    this.warn(`${this.resource.describe(inputs)}: already at WeChat (${this.resource.statusWords(status)})${adoptingWords}${then ? `: ${then}` : ""}`);
   }
 
   /**

@@ -6,7 +6,7 @@ import { LinkItem, LinksApi, linkContext } from "./client/links";
 import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
 import { linkId, parseLinkId } from "./identity";
-import { Adoptable, Adoption } from "./adoption";
+import { Adoptable, Adoption, adoptingWords } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /**
@@ -220,7 +220,7 @@ export class LinkResource {
       if (!isWeChatError(error, ErrCode.InvitationAlreadySent) && !isWeChatError(error, ErrCode.AlreadyLinked)) throw error;
       const what = error.errcode === ErrCode.AlreadyLinked ? "already linked" : "an invitation was already sent";
       const how = await this.adoption.refused(error, inputs, () => `WeChat refused the invitation with ${error.errcode}: ${what}`);
-      this.warn(`${describeLink(inputs)}: ${what}${how === "answer lost" ? ", by an attempt whose answer was lost" : ""}; adopting it`);
+      this.warn(`${describeLink(inputs)}: ${what}${how === "answer lost" ? ", by an attempt whose answer was lost" : ""}${adoptingWords}`);
       return false;
     }
   }

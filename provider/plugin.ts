@@ -6,7 +6,7 @@ import { SharedFetch } from "./client/shared-fetch";
 import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
 import { parsePluginId, pluginId } from "./identity";
-import { Adoptable, Adoption } from "./adoption";
+import { Adoptable, Adoption, adoptingWords } from "./adoption";
 import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /** MiniProgramPlugin: a plugin a mini program uses. create = apply, update = quick update, delete = unbind, read = list. */
@@ -204,7 +204,7 @@ export class PluginResource {
     if (!entry) {
       throw new WeChatError("WECHAT_NOT_IN_LIST", applyContext(inputs), "WeChat accepted the application, but the plugin is not in the mini program's plugin list; run `pulumi up` again");
     }
-    if (adopted) this.warn(`${describePlugin(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}; adopting it`);
+    if (adopted) this.warn(`${describePlugin(inputs)}: already applied for or added (status ${statusName(entry.status)}) ${adopted}${adoptingWords}`);
     this.appliedEntries.set(pluginId({ appId, pluginAppId }), entry);
     return { entry, appliedAt };
   }

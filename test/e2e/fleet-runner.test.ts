@@ -1,16 +1,14 @@
-import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index";
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { descendants, pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
+import { pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
 import { useEmulator, seed } from "../support/emulator";
-import { until } from "./project";
 
 /*
  * The fleet runner as a platform runs it: `npx pulumi-wechat-fleet` in a project that installed pulumi-wechat from its
@@ -81,29 +79,6 @@ async function fleet(...args: string[]): Promise<Run> {
   return run;
 }
 
-/**
- * `pulumi-wechat-fleet <args>` started in the background; kill() sends SIGKILL to the runner and every process it
- * started (the Pulumi CLIs, their language hosts and providers, in process groups of their own), collected first, as
- * a CI runner stops a cancelled job.
- */
-function startFleet(...args: string[]): { kill: () => Promise<void> } {
-  const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
-  const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env, stdio: "ignore" });
-  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  return {
-    kill: async () => {
-      for (const pid of [child.pid!, ...descendants(child.pid!)]) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-        }
-      }
-      await closed;
-    },
-  };
-}
-
 /** The CLI on the runner's stacks, for looking at them. */
 async function stackCommand(...args: string[]): Promise<string> {
   const result = await pulumi([...args, "--non-interactive"], {
@@ -132,15 +107,6 @@ async function stateOf(stack: string): Promise<string[]> {
 }
 
 /** The pending operations an interrupted run left in a stack's state. */
-async function pendingOf(stack: string): Promise<unknown[]> {
-  return JSON.parse(await stackCommand("stack", "export", "--stack", stack)).deployment.pending_operations ?? [];
-}
-
-/** Files under a folder, relative to it. */
-function filesUnder(root: string): string[] {
-  return existsSync(root) ? readdirSync(root, { recursive: true, encoding: "utf8" }).filter((entry) => statSync(join(root, entry)).isFile()) : [];
-}
-
 /** WeChat holds each binding and link once. */
 async function expectEachOnce(bindings: number, links: number): Promise<void> {
   const state = await emulator.state();
@@ -159,7 +125,7 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
   it("answers --help, and refuses a bad flag and an invalid spec with one message and exit 1, before anything runs", async () => {
     const help = await fleet("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: pulumi-wechat-fleet <up|preview|drift|destroy> --spec FILE");
+    expect(help.stdout).toContain("usage: pulumi-wechat-fleet <up|preview|drift|destroy|recover> --spec FILE");
 
     const flag = await fleet("up", "--spec", "fleet.yaml", "--shards", "none");
     expect(flag.code).toBe(1);
@@ -320,63 +286,6 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(merged.stdout).toContain("this report covers parts 1/2, 2/2 of the shards");
   });
 
-  it("killed with SIGKILL in the middle of up: after the README's recovery (cancel and refresh --clear-pending-creates per stack, then up with WECHAT_ADOPT=true) the fleet converges, each binding once", async () => {
-    // 24 plugins unbound outside Pulumi, so that up applies for them again; the first 6 applications act, the rest are
-    // held unanswered, so the run is certain to be in the middle of its creates when it is killed.
-    for (const mp of accounts.miniPrograms) expect((await emulator.wechat("/wxa/plugin", mp.appId, mp.secret, { action: "unbind", plugin_appid: seed.reviews })).errcode).toBe(0);
-    await emulator.clearCalls();
-    await emulator.fault({ path: "/wxa/plugin", action: "apply", delayMs: 0, times: 6 });
-    await emulator.fault({ path: "/wxa/plugin", action: "apply", delayMs: 5_000, dropConnection: "before" });
-    const run = startFleet("up", "--spec", "fleet.yaml");
-    await until("six applications", async () => ((await emulator.calls()).counts["/wxa/plugin#apply"] ?? 0) >= 6);
-    await sleep(500);
-    await run.kill();
-    await emulator.clearFaults();
-    expect((await emulator.state()).bindings).toHaveLength(miniPrograms.length + 6);
-
-    // What the file backend is left with: a lock per stack that was running, and its interrupted creates pending.
-    const backend = join(dir, ".pulumi-state/.pulumi");
-    const locked = filesUnder(join(backend, "locks")).filter((f) => f.endsWith(".json"));
-    expect(locked.length).toBeGreaterThan(0);
-    const names = await stacks();
-    const pending = await Promise.all(names.map((stack) => pendingOf(stack)));
-    expect(pending.flat().length).toBeGreaterThan(0);
-    const blocked = await fleet("up", "--spec", "fleet.yaml");
-    expect(blocked.code).toBe(1);
-    expect(blocked.stdout).toContain("the stack is currently locked by 1 lock(s)");
-
-    // The recovery, as the README gives it.
-    for (const sidecar of filesUnder(backend).filter((f) => f.endsWith(".attrs") && statSync(join(backend, f)).size === 0)) unlinkSync(join(backend, sidecar));
-    for (const stack of names) {
-      await stackCommand("cancel", "--yes", "--stack", stack);
-      await stackCommand("refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--stack", stack);
-    }
-    expect(filesUnder(join(backend, "locks"))).toEqual([]);
-    for (const stack of names) expect(await pendingOf(stack)).toEqual([]);
-    // The blocked run did the shards it could (the one the killed run had not started); what WeChat still lacks is applied for once.
-    const missing = miniPrograms.length * 2 - (await emulator.state()).bindings.length;
-    await emulator.clearCalls();
-    const saved = env;
-    env = { ...env, WECHAT_ADOPT: "true" };
-    let up: Run;
-    try {
-      up = await fleet("up", "--spec", "fleet.yaml");
-    } finally {
-      env = saved;
-    }
-    expect(up.code, up.stdout + up.stderr).toBe(0);
-    // Those whose create finished before the kill are in their stack already; the others are created now.
-    expect(total(up.report!, "created") + total(up.report!, "unchanged")).toBe(resources);
-    expect(total(up.report!, "failed")).toBe(0);
-    for (const stack of up.report!.stacks) expect(readFileSync(join(dir, stack.log!), "utf8")).not.toMatch(/error:|pending operations/);
-    await expectEachOnce(miniPrograms.length * 2, officialAccounts.length * 3);
-    // The applications that acted were adopted, not made twice; the held ones, which did not act, were made once.
-    expect((await emulator.calls()).counts["/wxa/plugin#apply"] ?? 0).toBe(missing);
-    const drift = await fleet("drift", "--spec", "fleet.yaml");
-    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
-    expect(total(drift.report!, "unchanged")).toBe(resources);
-  });
-
   it("discover writes a spec of what exists, and up on it in new stacks brings the fleet under management with no write call; drift is clean", async () => {
     // The fleet forgotten by Pulumi (its stacks removed without touching WeChat), as a platform that never used Pulumi.
     for (const stack of await stacks()) await stackCommand("stack", "rm", "--force", "--yes", "--stack", stack);
@@ -393,6 +302,14 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     const beforeUp = await fleet("drift", "--spec", "discovered.yaml", "--shards", "4");
     expect(beforeUp.code, beforeUp.stdout + beforeUp.stderr).toBe(2);
     expect(total(beforeUp.report!, "created")).toBe(resources);
+    expect(await stacks()).toEqual([]);
+    expect((await emulator.calls()).calls).toEqual([]);
+    // Nor does preview, under the default prefix or a mistyped one: it makes no stack and writes nothing to the backend.
+    for (const prefix of [[], ["--stack-prefix", "wechat-flet"]]) {
+      const preview = await fleet("preview", "--spec", "discovered.yaml", "--shards", "4", ...prefix);
+      expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+      expect(total(preview.report!, "created")).toBe(resources);
+    }
     expect(await stacks()).toEqual([]);
     expect((await emulator.calls()).calls).toEqual([]);
 

@@ -39,8 +39,8 @@ describe("pulumi-wechat-fleet's command line", () => {
   });
 
   it.each<[string[], string]>([
-    [[], "say what to do: up, preview, drift, destroy, reshard, report, discover"],
-    [["apply"], 'unknown command "apply"; expected up, preview, drift, destroy, reshard, report, discover'],
+    [[], "say what to do: up, preview, drift, destroy, recover, reshard, report, discover"],
+    [["apply"], 'unknown command "apply"; expected up, preview, drift, destroy, recover, reshard, report, discover'],
     [["up"], "up needs --spec"],
     [["reshard", "--spec", "f.yaml", "--to", "3"], "reshard needs --from"],
     [["reshard", "--spec", "f.yaml"], "reshard needs --from and --to"],
