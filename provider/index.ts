@@ -4,10 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as linkProvider from "./dynamic/link";
 import * as pluginProvider from "./dynamic/plugin";
 import { dynamicModule } from "./identity";
+import type { OnRejected } from "./inputs";
 import type { LinkStatus } from "./link";
 import type { PluginStatus } from "./plugin";
 
-export type { LinkStatus, PluginStatus };
+export type { LinkStatus, OnRejected, PluginStatus };
 
 export interface MiniProgramPluginArgs {
   /** The mini program's app id (wx + 16 hex digits). */
@@ -23,6 +24,12 @@ export interface MiniProgramPluginArgs {
    * a create that finds the binding fails, so that no stack silently takes over (and later unbinds) another's.
    */
   adopt?: pulumi.Input<boolean>;
+  /**
+   * What to do with an application the plugin developer rejected: "reapply" (the default) unbinds it and applies
+   * again on the next `up` after a refresh; "keep" leaves it rejected (status "rejected") and proposes nothing. An
+   * expired application is applied for again either way. A change of it alone changes nothing at WeChat.
+   */
+  onRejected?: pulumi.Input<OnRejected>;
 }
 
 /** A plugin a mini program uses: applied for on create, version set by quick update, unbound on delete. */
@@ -31,6 +38,7 @@ export class MiniProgramPlugin extends pulumi.dynamic.Resource {
   declare readonly pluginAppId: pulumi.Output<string>;
   declare readonly version: pulumi.Output<string | undefined>;
   declare readonly reason: pulumi.Output<string | undefined>;
+  declare readonly onRejected: pulumi.Output<OnRejected | undefined>;
   declare readonly status: pulumi.Output<PluginStatus>;
   declare readonly statusCode: pulumi.Output<number>;
   declare readonly nickname: pulumi.Output<string>;

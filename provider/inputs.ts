@@ -8,7 +8,11 @@ export function isUnknown(value: unknown): boolean {
   return value === unknownValue;
 }
 
-type Kind = "appId" | "version" | "text" | "boolean" | "username";
+type Kind = "appId" | "version" | "text" | "boolean" | "username" | "onRejected";
+
+/** What MiniProgramPlugin does with an application the plugin developer refused; "reapply" when unset. */
+export const onRejectedValues = ["reapply", "keep"] as const;
+export type OnRejected = (typeof onRejectedValues)[number];
 
 export interface Field {
   name: string;
@@ -22,6 +26,7 @@ const rules: Record<Kind, { test: (value: unknown) => boolean; expected: string 
   text: { test: (v) => typeof v === "string" && v.trim() !== "", expected: "a non-empty string" },
   boolean: { test: (v) => typeof v === "boolean", expected: "true or false" },
   username: { test: (v) => typeof v === "string" && /^gh_[0-9A-Za-z_]+$/.test(v), expected: "a mini program original id: gh_ followed by letters and digits" },
+  onRejected: { test: (v) => (onRejectedValues as readonly unknown[]).includes(v), expected: `"reapply" (the default: unbind and apply again) or "keep" (leave it refused)` },
 };
 
 /**

@@ -7,7 +7,7 @@ import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
 import { parsePluginId, pluginId } from "./identity";
 import { Adoptable, Adoption, adoptingWords } from "./adoption";
-import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
+import { Diff, Field, OnRejected, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /** MiniProgramPlugin: a plugin a mini program uses. create = apply, update = quick update, delete = unbind, read = list. */
 
@@ -18,6 +18,11 @@ export interface PluginInputs {
   reason?: string;
   /** Bring a binding that already exists at WeChat under this stack's management; read by create only. */
   adopt?: boolean;
+  /**
+   * What to do with an application the plugin developer rejected: "reapply" (unset) unbinds it and applies again,
+   * "keep" leaves it rejected. Read by diff, and by a create that adopts a rejected application.
+   */
+  onRejected?: OnRejected;
 }
 
 export type PluginStatus = "applying" | "approved" | "rejected" | "expired" | "unknown";
@@ -40,6 +45,7 @@ export const pluginInputFields: Field[] = [
   { name: "version", kind: "version" },
   { name: "reason", kind: "text" },
   { name: "adopt", kind: "boolean" },
+  { name: "onRejected", kind: "onRejected" },
 ];
 
 const statuses: Record<number, PluginStatus> = { 1: "applying", 2: "approved", 3: "rejected", 4: "expired" };
@@ -98,22 +104,27 @@ export class PluginResource {
     const replaces: string[] = (["appId", "pluginAppId"] as const).filter((key) => isUnknown(news[key]) || news[key] !== olds[key]);
     const warnings: string[] = [];
     let deleteBeforeReplace = false;
-    if (replaces.length === 0 && (olds.status === "rejected" || olds.status === "expired")) {
+    // A refusal is the plugin developer's answer, which `keep` lets stand; an expired application was never answered,
+    // so it is applied for again whatever onRejected says.
+    const keptRefused = olds.status === "rejected" && news.onRejected === "keep";
+    if (replaces.length === 0 && keptRefused) warnings.push(`${describePlugin(olds)}: ${keptRefusedWords}`);
+    else if (replaces.length === 0 && (olds.status === "rejected" || olds.status === "expired")) {
       // Same id: the old entry must be unbound before WeChat accepts a new application.
       replaces.push("status");
       deleteBeforeReplace = true;
       warnings.push(`${describePlugin(olds)}: the application was ${olds.status === "rejected" ? "rejected by the plugin developer" : "left unanswered until it expired"}; it will be unbound and applied for again`);
     }
     // A pending application cannot take a version (WeChat updates approved plugins only): waiting for the plugin
-    // developer is not a change `up` can make. Once a refresh sees the approval, the update is proposed.
-    const versionChanged = olds.status !== "applying" && news.version !== undefined && (isUnknown(news.version) || news.version !== olds.appliedVersion);
+    // developer is not a change `up` can make. Once a refresh sees the approval, the update is proposed. A refusal
+    // kept as it is never takes one.
+    const versionChanged = olds.status !== "applying" && !keptRefused && news.version !== undefined && (isUnknown(news.version) || news.version !== olds.appliedVersion);
     return { result: { changes: replaces.length > 0 || versionChanged, replaces, deleteBeforeReplace }, warnings };
   }
 
   /**
    * Applies for the plugin. A binding already at WeChat fails the create before any write, unless adoption is on
-   * (`adopt`, wechat:adopt): then it is taken as it is, and an earlier application that was rejected or expired is
-   * unbound and applied for again.
+   * (`adopt`, wechat:adopt): then it is taken as it is, and an earlier application that expired, or was rejected
+   * and onRejected is not "keep", is unbound and applied for again.
    */
   async create(inputs: PluginInputs): Promise<Required<pulumi.dynamic.CreateResult<PluginOutputs>>> {
     const { appId, pluginAppId } = inputs;
@@ -121,8 +132,9 @@ export class PluginResource {
     const entry = await this.existing(inputs);
     let applied: { entry: PluginEntry; appliedAt?: string } | undefined;
     if (entry) {
-      const applyAgain = entry.status === 3 || entry.status === 4;
-      this.adoption.take(inputs, entry.status, applyAgain ? "unbinding it and applying again" : undefined);
+      const keptRefused = entry.status === 3 && inputs.onRejected === "keep";
+      const applyAgain = (entry.status === 3 && !keptRefused) || entry.status === 4;
+      this.adoption.take(inputs, entry.status, applyAgain ? "unbinding it and applying again" : keptRefused ? "kept refused (onRejected: keep)" : undefined);
       if (!applyAgain) applied = { entry };
       else {
         this.unbound.add(id);
@@ -232,6 +244,10 @@ export class PluginResource {
   private async runVersion(outs: PluginOutputs): Promise<PluginOutputs> {
     const version = outs.version;
     if (version === undefined || version === outs.appliedVersion) return outs;
+    if (outs.status === "rejected" && outs.onRejected === "keep") {
+      this.warn(`${describePlugin(outs)}: version ${version} not applied: ${keptRefusedWords}`);
+      return outs;
+    }
     if (outs.status !== "approved") {
       this.warn(`${describePlugin(outs)}: version ${version} not applied yet, the application is ${outs.status}; \`pulumi up --refresh\` applies it once the plugin developer approves`);
       return outs;
@@ -271,6 +287,9 @@ const adoptable: Adoptable<PluginInputs> = {
 function statusName(code: number): PluginStatus {
   return statuses[code] ?? "unknown";
 }
+
+/** What the diff's warning says, once per run, of a rejected application that onRejected "keep" leaves as it is. */
+const keptRefusedWords = "the application was rejected by the plugin developer; it is kept refused (onRejected: keep), not unbound or applied for again";
 
 const words: Record<number, string> = { 1: "waiting for the plugin developer", 2: "approved", 3: "rejected by the plugin developer", 4: "expired unanswered" };
 

@@ -1,8 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { Diff, unknownValue } from "../../provider/inputs";
 import { LinkInputs, LinkOutputs, LinkResource } from "../../provider/link";
 import { PluginInputs, PluginOutputs, PluginResource } from "../../provider/plugin";
+import * as runtime from "../../provider/runtime";
 
 /* Diffs decide from the state and the program alone: no WeChat, no emulator, no provider process. */
 
@@ -53,12 +54,35 @@ describe("MiniProgramPlugin diff", () => {
     ["a replacement of a rejected application, unbinding first", { status: "rejected", statusCode: 3 }, {}, replace(["status"], true), /rejected by the plugin developer; it will be unbound and applied for again$/],
     ["a replacement of an expired application, unbinding first", { status: "expired", statusCode: 4 }, {}, replace(["status"], true), /left unanswered until it expired; it will be unbound and applied for again$/],
     ["one replacement, creating first, of a rejected application of a plugin replaced anyway", { status: "rejected", statusCode: 3 }, { pluginAppId: "wx1000000000000002" }, replace(["pluginAppId"])],
+    ["a replacement of a rejected application when onRejected says reapply, as unset", { status: "rejected", statusCode: 3 }, { onRejected: "reapply" }, replace(["status"], true), /it will be unbound and applied for again$/],
+    ["nothing for a rejected application kept refused", { status: "rejected", statusCode: 3 }, { onRejected: "keep" }, none, /rejected by the plugin developer; it is kept refused \(onRejected: keep\), not unbound or applied for again$/],
+    ["nothing for a version on a rejected application kept refused: WeChat updates approved plugins only", { status: "rejected", statusCode: 3, appliedVersion: undefined }, { onRejected: "keep", version: "1.0.0" }, none, /kept refused/],
+    ["a replacement of an expired application even when refusals are kept: nobody refused it", { status: "expired", statusCode: 4 }, { onRejected: "keep" }, replace(["status"], true), /left unanswered until it expired; it will be unbound and applied for again$/],
+    ["nothing for onRejected on an approved plugin", {}, { onRejected: "keep" }, none],
+    ["nothing for onRejected dropped", { onRejected: "keep" }, {}, none],
+    ["one replacement, creating first, of a rejected application kept refused whose plugin is replaced anyway", { status: "rejected", statusCode: 3 }, { onRejected: "keep", pluginAppId: "wx1000000000000002" }, replace(["pluginAppId"])],
   ]);
 
   it("names the plugin and the mini program in its warning", () => {
     expect(PluginResource.diff({ ...olds, status: "rejected", statusCode: 3 }, news).warnings[0]).toBe(
       "plugin wx1000000000000001 on mini program wxc0ffee0000000001: the application was rejected by the plugin developer; it will be unbound and applied for again",
     );
+  });
+
+  it("says once per run, through the provider's entry point, that a rejected application is kept refused, and proposes nothing", async () => {
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    onTestFinished(() => stderr.mockRestore());
+    const kept = { ...olds, pluginAppId: "wx1000000000000009", status: "rejected" as const, statusCode: 3 };
+    for (let diff = 0; diff < 2; diff++) expect(await runtime.plugin.diff!("id", kept, { ...news, pluginAppId: "wx1000000000000009", onRejected: "keep" })).toEqual(none);
+    expect(stderr.mock.calls).toEqual([
+      ["warning: plugin wx1000000000000009 on mini program wxc0ffee0000000001: the application was rejected by the plugin developer; it is kept refused (onRejected: keep), not unbound or applied for again\n"],
+    ]);
+  });
+
+  it("says a rejected application is kept refused when onRejected is keep", () => {
+    expect(PluginResource.diff({ ...olds, status: "rejected", statusCode: 3 }, { ...news, onRejected: "keep" }).warnings).toEqual([
+      "plugin wx1000000000000001 on mini program wxc0ffee0000000001: the application was rejected by the plugin developer; it is kept refused (onRejected: keep), not unbound or applied for again",
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PartialCreateError } from "../../provider/client/errors";
 import { unknownValue } from "../../provider/inputs";
+import { PluginResource } from "../../provider/plugin";
 import { defaultSeed } from "../../emulator/index";
 import { Emulator, useEmulator, seed } from "../support/emulator";
 import { failure, providersFor } from "../support/providers";
@@ -13,9 +14,9 @@ const bindings = async () => (await emulator.state()).bindings as Array<{ appId:
 describe("MiniProgramPlugin check", () => {
   it("accepts valid inputs and returns only the declared keys", () => {
     const { plugin } = providersFor(emulator.url);
-    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", adopt: true, __provider: "x" });
+    const result = plugin.check({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", adopt: true, onRejected: "keep", __provider: "x" });
     expect(result.failures).toEqual([]);
-    expect(result.inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", adopt: true });
+    expect(result.inputs).toEqual({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2", reason: "chat", adopt: true, onRejected: "keep" });
   });
 
   it.each([
@@ -27,6 +28,8 @@ describe("MiniProgramPlugin check", () => {
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, reason: "" }, "reason", "empty string"],
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, verison: "1.0.0" }, "verison", 'unknown property "verison"'],
     [{ appId: seed.coffee, pluginAppId: seed.liveChat, adopt: "yes" }, "adopt", "true or false"],
+    [{ appId: seed.coffee, pluginAppId: seed.liveChat, onRejected: "ignore" }, "onRejected", 'onRejected must be "reapply" (the default: unbind and apply again) or "keep" (leave it refused); got "ignore"'],
+    [{ appId: seed.coffee, pluginAppId: seed.liveChat, onRejected: true }, "onRejected", "got boolean true"],
   ])("refuses %j, naming %s", async (news, property, reason) => {
     const { plugin } = providersFor(emulator.url);
     const result = plugin.check(news);
@@ -235,6 +238,22 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     expect(warnings).toEqual([`plugin ${seed.membership} on mini program ${seed.coffee}: already at WeChat (rejected by the plugin developer); adopting it: unbinding it and applying again`]);
   });
 
+  it("adopting an earlier application that was rejected keeps it refused, without a write, when onRejected is keep; the version waits", async () => {
+    await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.membership });
+    await emulator.developer("dev_refuse", seed.membership, seed.coffee);
+    await emulator.clearCalls();
+    const { plugin, warnings } = providersFor(emulator.url);
+    const { outs } = await plugin.create({ appId: seed.coffee, pluginAppId: seed.membership, version: "1.0.0", adopt: true, onRejected: "keep" });
+    expect(outs).toMatchObject({ status: "rejected", statusCode: 3, onRejected: "keep" });
+    expect(outs.appliedVersion).toBeUndefined();
+    expect(warnings).toEqual([
+      `plugin ${seed.membership} on mini program ${seed.coffee}: already at WeChat (rejected by the plugin developer); adopting it: kept refused (onRejected: keep)`,
+      `plugin ${seed.membership} on mini program ${seed.coffee}: version 1.0.0 not applied: the application was rejected by the plugin developer; it is kept refused (onRejected: keep), not unbound or applied for again`,
+    ]);
+    expect(Object.keys((await emulator.calls()).counts).filter((call) => call.startsWith("/wxa/plugin"))).toEqual(["/wxa/plugin#list"]);
+    expect(await bindings()).toEqual([expect.objectContaining({ pluginAppId: seed.membership, status: 3 })]);
+  });
+
   it("applies again in the run that unbound the binding, as a replacement does, without taking its old entry for someone else's", async () => {
     const { id, outs } = await providersFor(emulator.url).plugin.create({ appId: seed.coffee, pluginAppId: seed.membership });
     await emulator.developer("dev_refuse", seed.membership, seed.coffee);
@@ -276,6 +295,23 @@ describe("MiniProgramPlugin lifecycle against the emulator", () => {
     const later = providersFor(emulator.url);
     expect((await later.plugin.read(refused.id, refused.outs)).props).toMatchObject({ status: "rejected", statusCode: 3 });
     expect((await later.plugin.read(forgotten.id, forgotten.outs)).props).toMatchObject({ status: "expired", statusCode: 4 });
+  });
+
+  it("after a refresh reads a rejection, proposes no replacement when onRejected is keep and one with reapply; an expired application is replaced either way", async () => {
+    const { plugin } = providersFor(emulator.url);
+    const refused = await plugin.create({ appId: seed.coffee, pluginAppId: seed.membership, onRejected: "keep" });
+    const forgotten = await plugin.create({ appId: seed.coffee, pluginAppId: seed.delivery, onRejected: "keep" });
+    await emulator.developer("dev_refuse", seed.membership, seed.coffee);
+    await emulator.advanceClock(48 * 3600 + 60);
+    const later = providersFor(emulator.url);
+    const rejected = (await later.plugin.read(refused.id, refused.outs)).props!;
+    const expired = (await later.plugin.read(forgotten.id, forgotten.outs)).props!;
+    expect(rejected).toMatchObject({ status: "rejected", statusCode: 3, onRejected: "keep" });
+    const inputs = { appId: seed.coffee, pluginAppId: seed.membership };
+    expect(PluginResource.diff(rejected, { ...inputs, onRejected: "keep" }).result).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(PluginResource.diff(rejected, { ...inputs, onRejected: "reapply" }).result).toEqual({ changes: true, replaces: ["status"], deleteBeforeReplace: true });
+    expect(PluginResource.diff(rejected, inputs).result).toEqual({ changes: true, replaces: ["status"], deleteBeforeReplace: true });
+    expect(PluginResource.diff(expired, { appId: seed.coffee, pluginAppId: seed.delivery, onRejected: "keep" }).result).toEqual({ changes: true, replaces: ["status"], deleteBeforeReplace: true });
   });
 
   it("reads the version that is live as the input, so that the engine's diff after a refresh shows the one a quick update changes", async () => {
