@@ -1,5 +1,5 @@
-import type { Field } from "../provider/inputs";
-import { type LinkSpec, type PluginSpec, appIdField, linkFields, pluginFields } from "./spec";
+import { type Field, onRejectedValues } from "../provider/inputs";
+import { type LinkSpec, type PluginSpec, appIdField, linkFields, onRejectedField, pluginFields } from "./spec";
 
 /**
  * The JSON Schema of the fleet spec, for editors (`# yaml-language-server: $schema=…`, or `"$schema"` in JSON).
@@ -16,6 +16,7 @@ const kinds: Record<Field["kind"], object> = {
   text: { type: "string", pattern: "\\S" },
   boolean: { type: "boolean" },
   username: { type: "string", pattern: "^gh_[0-9A-Za-z_]+$" },
+  onRejected: { type: "string", enum: onRejectedValues },
 };
 
 // Keyed by the spec's types, which are the resources' inputs: an input a resource gains needs its words here.
@@ -25,6 +26,8 @@ const descriptions: Record<"appId" | keyof PluginSpec | keyof LinkSpec, string> 
   version: "The plugin version to run (x.y.z), set by quick update once the plugin is approved.",
   reason: "Shown to the plugin developer with the application.",
   adopt: "Passed to the resource's adopt input.",
+  onRejected:
+    'What `up` does with an application the plugin developer rejected: "reapply" unbinds it and applies again, "keep" leaves it rejected and reports it. An expired application is applied for again either way. Default: the spec\'s top-level onRejected, else "reapply".',
   miniProgramAppId: "The mini program's app id.",
   notifyUsers: "Notify the official account's followers when the link is made. Default false.",
   showProfile: "Show the mini program on the official account's profile; a change relinks. Default false.",
@@ -38,12 +41,16 @@ interface EntrySchema {
   properties: Record<string, object>;
 }
 
+function property(field: Field, description = descriptions[field.name as keyof typeof descriptions]): object {
+  return { description, ...kinds[field.kind] };
+}
+
 function entry(fields: Field[], lists: Record<string, object> = {}): EntrySchema {
   return {
     type: "object",
     additionalProperties: false,
     required: fields.filter((f) => f.required).map((f) => f.name),
-    properties: { ...Object.fromEntries(fields.map((f) => [f.name, { description: descriptions[f.name as keyof typeof descriptions], ...kinds[f.kind] }])), ...lists },
+    properties: { ...Object.fromEntries(fields.map((f) => [f.name, property(f)])), ...lists },
   };
 }
 
@@ -57,6 +64,7 @@ export const fleetSpecSchema = {
   additionalProperties: false,
   properties: {
     $schema: { type: "string", description: "This schema's location, for editors." },
+    onRejected: property(onRejectedField, 'The onRejected of every plugin that does not set its own: "reapply" (the default) or "keep".'),
     pluginSets: {
       type: "object",
       description: "Named lists of plugins, applied to every mini program that names them.",

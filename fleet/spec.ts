@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Document, LineCounter, isCollection, parseDocument, visit } from "yaml";
-import { type Field, checkFields, pick } from "../provider/inputs";
+import { type Field, type OnRejected, checkFields, pick } from "../provider/inputs";
 import { type LinkInputs, linkInputFields } from "../provider/link";
 import { type PluginInputs, pluginInputFields } from "../provider/plugin";
 import { FleetError } from "./errors";
@@ -22,6 +22,8 @@ export type LinkSpec = Omit<LinkInputs, "officialAccountAppId" | "notifyUsers" |
 export interface FleetSpecFile {
   /** Where a JSON editor finds the schema (fleet-spec.schema.json); ignored otherwise. */
   $schema?: string;
+  /** What to do with an application a plugin developer rejected, for every plugin that does not say: "reapply" (unset) or "keep". */
+  onRejected?: OnRejected;
   pluginSets?: Record<string, PluginSpec[]>;
   miniPrograms?: MiniProgramEntry[];
   officialAccounts?: OfficialAccountEntry[];
@@ -39,7 +41,11 @@ export interface OfficialAccountEntry {
   links?: LinkSpec[];
 }
 
-/** A spec as parseFleetSpec resolves it: every mini program with its full plugin list, sets expanded. */
+/**
+ * A spec as parseFleetSpec resolves it: every mini program with its full plugin list, sets expanded, and each plugin's
+ * onRejected as it applies, given only when it is "keep": the resources of a spec that says nothing of it, or says
+ * "reapply", have the inputs they had before onRejected existed.
+ */
 export interface FleetSpec {
   miniPrograms: MiniProgramSpec[];
   officialAccounts: OfficialAccountSpec[];
@@ -60,6 +66,8 @@ export interface OfficialAccountSpec {
 export const appIdField: Field = { name: "appId", kind: "appId", required: true };
 export const pluginFields: Field[] = pluginInputFields.filter((f) => f.name !== "appId");
 export const linkFields: Field[] = linkInputFields.filter((f) => f.name !== "officialAccountAppId");
+/** The spec's top-level onRejected, the default of its plugins': the plugin field's rule. */
+export const onRejectedField: Field = pluginFields.find((f) => f.name === "onRejected")!;
 
 /** A spec that failed validation, with every problem found, each starting with its path. */
 export class FleetSpecError extends FleetError {
@@ -202,16 +210,23 @@ function resolve(raw: unknown, check: Checker): FleetSpec {
     check.report("", "the spec is empty; write {} if no account is meant");
     return { miniPrograms: [], officialAccounts: [] };
   }
-  const root = check.mapping(raw, "", ["$schema", "pluginSets", "miniPrograms", "officialAccounts"]) ?? {};
+  const root = check.mapping(raw, "", ["$schema", "onRejected", "pluginSets", "miniPrograms", "officialAccounts"]) ?? {};
   if (root.$schema !== undefined && typeof root.$schema !== "string") check.report("$schema", `must be a string; got ${kindOf(root.$schema)}`);
-  const sets = pluginSets(root.pluginSets, check);
+  const onRejected = check.fields<{ onRejected?: OnRejected }>(root, "", [onRejectedField])?.onRejected;
+  // Applied before plugins are compared, so that a plugin declared by a set and by the list is the same plugin when
+  // one says what the spec's default says and the other says nothing.
+  const effective = (plugin: PluginSpec): PluginSpec => {
+    const { onRejected: own, ...rest } = plugin;
+    return (own ?? onRejected) === "keep" ? { ...rest, onRejected: "keep" } : rest;
+  };
+  const sets = pluginSets(root.pluginSets, effective, check);
   return {
-    miniPrograms: check.accounts(root.miniPrograms, "miniPrograms", "mini program", (item, path) => miniProgram(item, path, sets, check)),
+    miniPrograms: check.accounts(root.miniPrograms, "miniPrograms", "mini program", (item, path) => miniProgram(item, path, sets, effective, check)),
     officialAccounts: check.accounts(root.officialAccounts, "officialAccounts", "official account", (item, path) => officialAccount(item, path, check)),
   };
 }
 
-function pluginSets(value: unknown, check: Checker): Map<string, PluginSpec[]> {
+function pluginSets(value: unknown, effective: (plugin: PluginSpec) => PluginSpec, check: Checker): Map<string, PluginSpec[]> {
   const sets = new Map<string, PluginSpec[]>();
   if (value === undefined) return sets;
   if (!isMapping(value)) {
@@ -219,12 +234,12 @@ function pluginSets(value: unknown, check: Checker): Map<string, PluginSpec[]> {
     return sets;
   }
   for (const [name, list] of Object.entries(value)) {
-    sets.set(name, check.entries<PluginSpec & Entry>(list, child("pluginSets", name), pluginFields, "pluginAppId", "plugin").map(({ entry }) => entry));
+    sets.set(name, check.entries<PluginSpec & Entry>(list, child("pluginSets", name), pluginFields, "pluginAppId", "plugin").map(({ entry }) => effective(entry)));
   }
   return sets;
 }
 
-function miniProgram(item: unknown, path: string, sets: Map<string, PluginSpec[]>, check: Checker): MiniProgramSpec | undefined {
+function miniProgram(item: unknown, path: string, sets: Map<string, PluginSpec[]>, effective: (plugin: PluginSpec) => PluginSpec, check: Checker): MiniProgramSpec | undefined {
   const entry = check.mapping(item, path, ["appId", "pluginSets", "plugins"]);
   if (!entry) return undefined;
   const account = check.fields<{ appId: string }>(entry, path, [appIdField]);
@@ -249,7 +264,8 @@ function miniProgram(item: unknown, path: string, sets: Map<string, PluginSpec[]
       }
     }
   });
-  for (const { entry: plugin, path: at } of check.entries<PluginSpec & Entry>(entry.plugins, `${path}.plugins`, pluginFields, "pluginAppId", "plugin")) {
+  for (const { entry: written, path: at } of check.entries<PluginSpec & Entry>(entry.plugins, `${path}.plugins`, pluginFields, "pluginAppId", "plugin")) {
+    const plugin = effective(written);
     const earlier = declared.get(plugin.pluginAppId);
     const differ = earlier && differences(plugin, earlier.plugin);
     if (!earlier) plugins.push(plugin);

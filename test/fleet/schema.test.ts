@@ -46,4 +46,11 @@ describe("the fleet spec's JSON Schema", () => {
     const plugins = [{ pluginAppId: "wx1000000000000001", [field]: value }];
     expect(matches(fleetSpecSchema.definitions.plugin.properties[field], value)).toBe(parses({ pluginSets: { retail: plugins } }));
   });
+
+  it.each(["reapply", "keep", "Keep", "ignore", ""])("agrees with parseFleetSpec on onRejected %j, a plugin's and the top-level default", (value) => {
+    const allowed = (schema: object) => (schema as { enum: readonly string[] }).enum.includes(value);
+    const plugins = [{ pluginAppId: "wx1000000000000001", onRejected: value }];
+    expect(allowed(fleetSpecSchema.definitions.plugin.properties.onRejected)).toBe(parses({ pluginSets: { retail: plugins } }));
+    expect(allowed(fleetSpecSchema.properties.onRejected)).toBe(parses({ onRejected: value }));
+  });
 });

@@ -112,17 +112,24 @@ describe("parseFleetSpec", () => {
     ["a short app id", { officialAccounts: [{ appId: "wx0a" }] }, `officialAccounts[0].appId: must be an app id: wx followed by 16 lowercase hex digits; got "wx0a"`],
     ["an empty reason", { pluginSets: { retail: [{ pluginAppId: p1, reason: " " }] } }, `pluginSets.retail[0].reason: must be a non-empty string; got " "`],
     ["adopt as a string", { miniPrograms: [{ appId: mp, plugins: [{ pluginAppId: p1, adopt: "yes" }] }] }, `miniPrograms[0].plugins[0].adopt: must be true or false; got "yes"`],
+    ["an onRejected the resource does not know", { miniPrograms: [{ appId: mp, plugins: [{ pluginAppId: p1, onRejected: "ignore" }] }] }, `miniPrograms[0].plugins[0].onRejected: must be "reapply" (the default: unbind and apply again) or "keep" (leave it refused); got "ignore"`],
+    ["a top-level onRejected the resource does not know", { onRejected: "never" }, `onRejected: must be "reapply" (the default: unbind and apply again) or "keep" (leave it refused); got "never"`],
+    [
+      "a plugin a set keeps refused and the list does not, with no default",
+      { pluginSets: { retail: [{ pluginAppId: p1, onRejected: "keep" }] }, miniPrograms: [{ appId: mp, pluginSets: ["retail"], plugins: [{ pluginAppId: p1 }] }] },
+      `miniPrograms[0].plugins[0]: plugin ${p1} is declared differently by plugin set "retail" (miniPrograms[0].pluginSets[0]): onRejected unset here, "keep" there`,
+    ],
     ["showProfile as a number", { officialAccounts: [{ appId: oa, links: [{ miniProgramAppId: mp, showProfile: 1 }] }] }, "officialAccounts[0].links[0].showProfile: must be true or false; got number 1"],
     ["a bad original id", { officialAccounts: [{ appId: oa, links: [{ miniProgramAppId: mp, miniProgramUsername: "coffee" }] }] }, `officialAccounts[0].links[0].miniProgramUsername: must be a mini program original id: gh_ followed by letters and digits; got "coffee"`],
-    ["a misspelt plugin key", { miniPrograms: [{ appId: mp, plugins: [{ pluginAppId: p1, verison: "1.0.0" }] }] }, "miniPrograms[0].plugins[0].verison: unknown key; expected pluginAppId, version, reason, adopt"],
+    ["a misspelt plugin key", { miniPrograms: [{ appId: mp, plugins: [{ pluginAppId: p1, verison: "1.0.0" }] }] }, "miniPrograms[0].plugins[0].verison: unknown key; expected pluginAppId, version, reason, adopt, onRejected"],
     ["a misspelt link key", { officialAccounts: [{ appId: oa, links: [{ miniProgramAppId: mp, showProfil: true }] }] }, "officialAccounts[0].links[0].showProfil: unknown key; expected miniProgramAppId, notifyUsers, showProfile, miniProgramUsername, adopt"],
     ["a misspelt mini program key", { miniPrograms: [{ appId: mp, plugin: [] }] }, "miniPrograms[0].plugin: unknown key; expected appId, pluginSets, plugins"],
-    ["a misspelt top-level key", { miniProgram: [] }, "miniProgram: unknown key; expected $schema, pluginSets, miniPrograms, officialAccounts"],
+    ["a misspelt top-level key", { miniProgram: [] }, "miniProgram: unknown key; expected $schema, onRejected, pluginSets, miniPrograms, officialAccounts"],
     ["a set name that is not an identifier, quoted in the path", { pluginSets: { "my set": [{ pluginAppId: "wx1" }] } }, `pluginSets["my set"][0].pluginAppId: must be an app id: wx followed by 16 lowercase hex digits; got "wx1"`],
     ["a list where a mapping belongs", { pluginSets: [] }, "pluginSets: must be a mapping from set names to lists of plugins; got a list"],
     ["a mapping where a list belongs", { miniPrograms: { appId: mp } }, "miniPrograms: must be a list; got a mapping"],
-    ["a plugin that is not a mapping", { miniPrograms: [{ appId: mp, plugins: [p1] }] }, `miniPrograms[0].plugins[0]: must be a mapping with pluginAppId, version, reason, adopt; got string "${p1}"`],
-    ["a spec that is not a mapping", [], "(top level): must be a mapping with $schema, pluginSets, miniPrograms, officialAccounts; got a list"],
+    ["a plugin that is not a mapping", { miniPrograms: [{ appId: mp, plugins: [p1] }] }, `miniPrograms[0].plugins[0]: must be a mapping with pluginAppId, version, reason, adopt, onRejected; got string "${p1}"`],
+    ["a spec that is not a mapping", [], "(top level): must be a mapping with $schema, onRejected, pluginSets, miniPrograms, officialAccounts; got a list"],
     ["an empty section", { miniPrograms: null }, "miniPrograms: must be a list; got nothing"],
     ["a set name that is not a string", { pluginSets: { retail: [] }, miniPrograms: [{ appId: mp, pluginSets: [3] }] }, "miniPrograms[0].pluginSets[0]: must be the name of a plugin set; got number 3"],
     ["an unknown plugin set", { pluginSets: { retail: [] }, miniPrograms: [{ appId: mp, pluginSets: ["retial"] }] }, `miniPrograms[0].pluginSets[0]: unknown plugin set "retial"; pluginSets defines retail`],
@@ -156,6 +163,40 @@ describe("parseFleetSpec", () => {
       "fleet.json",
     );
     expect(spec.miniPrograms).toEqual([{ appId: mp, plugins: [{ pluginAppId: p1, version: "2.2.46" }, { pluginAppId: p2 }] }]);
+  });
+
+  describe("onRejected, what up does with an application the plugin developer rejected", () => {
+    const withDefault = (onRejected: unknown) =>
+      parseFleetSpec(
+        JSON.stringify({
+          onRejected,
+          pluginSets: { retail: [{ pluginAppId: p1 }, { pluginAppId: p2, onRejected: "reapply" }] },
+          miniPrograms: [{ appId: mp, pluginSets: ["retail"], plugins: [{ pluginAppId: p3, onRejected: "keep" }, { pluginAppId: p4 }] }],
+        }),
+        "fleet.json",
+      ).miniPrograms[0].plugins;
+
+    it("is the top-level default of every plugin, sets' and lists', that does not set its own", () => {
+      expect(withDefault("keep")).toEqual([{ pluginAppId: p1, onRejected: "keep" }, { pluginAppId: p2 }, { pluginAppId: p3, onRejected: "keep" }, { pluginAppId: p4, onRejected: "keep" }]);
+    });
+
+    it("is given to a plugin only when it keeps refusals: reapply, set or by default, leaves the inputs as they were before it existed", () => {
+      expect(withDefault(undefined)).toEqual([{ pluginAppId: p1 }, { pluginAppId: p2 }, { pluginAppId: p3, onRejected: "keep" }, { pluginAppId: p4 }]);
+      expect(withDefault("reapply")).toEqual(withDefault(undefined));
+    });
+
+    it("reads from YAML, top-level and per plugin", () => {
+      const yaml = `onRejected: keep\nminiPrograms:\n  - appId: ${mp}\n    plugins:\n      - { pluginAppId: ${p1} }\n      - { pluginAppId: ${p2}, onRejected: reapply }\n`;
+      expect(parseFleetSpec(yaml, "fleet.yaml").miniPrograms[0].plugins).toEqual([{ pluginAppId: p1, onRejected: "keep" }, { pluginAppId: p2 }]);
+    });
+
+    it("compares plugins declared twice as they apply: a set's keep and the list's silence agree under a top-level keep", () => {
+      const spec = { onRejected: "keep", pluginSets: { retail: [{ pluginAppId: p1, onRejected: "keep" }] }, miniPrograms: [{ appId: mp, pluginSets: ["retail"], plugins: [{ pluginAppId: p1 }] }] };
+      expect(problemsOf(spec)).toEqual([]);
+      expect(problemsOf({ ...spec, onRejected: "reapply" })).toEqual([
+        `miniPrograms[0].plugins[0]: plugin ${p1} is declared differently by plugin set "retail" (miniPrograms[0].pluginSets[0]): onRejected unset here, "keep" there`,
+      ]);
+    });
   });
 
   it("treats an optional field left empty as unset, as the resources do", () => {
