@@ -79,6 +79,30 @@ describe("planShard", () => {
     expect(plan.settled).toBe(false);
   });
 
+  it("plans a refreshed rejected application as same, settled, when onRejected keeps it refused, and as a replacement when it reapplies", () => {
+    const rejected = (declared: FleetResource) => ({ ...approved(maps), status: "rejected", statusCode: 3, ...declared.inputs });
+    const kept = plugin(maps, { version: "2.2.46", onRejected: "keep" });
+    const keptPlan = planShard([kept], [found(kept, rejected(kept))], true);
+    expect(ops(keptPlan)).toEqual([{ name: `${mp}/${maps}`, op: "same", reasons: [] }]);
+    expect(keptPlan.settled).toBe(true);
+    // What the drift report reads of it: the op, the refreshed status and the spec's onRejected.
+    expect(keptPlan.outcomes[0]).toMatchObject({ op: "same", outputs: { status: "rejected" }, inputs: { onRejected: "keep" } });
+    // A newer version is not proposed either: WeChat updates approved plugins only.
+    const newer = plugin(maps, { version: "2.3.0", onRejected: "keep" });
+    expect(ops(planShard([newer], [found(newer, rejected(kept))], true))).toEqual([{ name: `${mp}/${maps}`, op: "same", reasons: [] }]);
+    for (const reapplied of [plugin(maps, { version: "2.2.46", onRejected: "reapply" }), plugin(maps, { version: "2.2.46" })]) {
+      expect(ops(planShard([reapplied], [found(reapplied, rejected(kept))], true))).toEqual([{ name: `${mp}/${maps}`, op: "replace", reasons: ["status"] }]);
+    }
+    // The refresh that first reads the refusal leaves the up something to record: not settled until the state has it.
+    expect(planShard([kept], [found(kept, approved(maps), rejected(kept))], false).settled).toBe(false);
+  });
+
+  it("plans an expired application as a replacement even when onRejected keeps refusals: nobody refused it", () => {
+    const kept = plugin(maps, { onRejected: "keep" });
+    const plan = planShard([kept], [found(kept, { ...approved(maps), status: "expired", statusCode: 4 })], true);
+    expect(ops(plan)).toEqual([{ name: `${mp}/${maps}`, op: "replace", reasons: ["status"] }]);
+  });
+
   it("plans a replacement for a resource marked for one (pulumi state taint), whatever its diff says", () => {
     const declared = plugin(maps);
     const plan = planShard([declared], [found(declared, approved(maps), approved(maps), true)], true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fleetResources } from "../../fleet/resources";
 import { shardOf } from "../../fleet/shards";
-import type { FleetSpec } from "../../fleet/spec";
+import { type FleetSpec, parseFleetSpec } from "../../fleet/spec";
 
 const spec: FleetSpec = {
   miniPrograms: [
@@ -22,6 +22,20 @@ describe("fleetResources", () => {
         name: "wx0a00000000000001/wxc0ffee0000000001",
         inputs: { officialAccountAppId: "wx0a00000000000001", miniProgramAppId: "wxc0ffee0000000001", showProfile: false, adopt: true },
       },
+    ]);
+  });
+
+  it("gives each plugin the onRejected that applies to it, and none where it is the default, so existing stacks see no new input", () => {
+    const inputsOf = (yaml: string) => fleetResources(parseFleetSpec(yaml, "fleet.yaml")).map((resource) => resource.inputs);
+    const plugins = `miniPrograms:\n  - appId: wxc0ffee0000000001\n    plugins:\n      - { pluginAppId: wx1000000000000001 }\n      - { pluginAppId: wx1000000000000002, onRejected: reapply }\n`;
+    expect(inputsOf(`onRejected: keep\n${plugins}`)).toEqual([
+      { appId: "wxc0ffee0000000001", pluginAppId: "wx1000000000000001", onRejected: "keep" },
+      { appId: "wxc0ffee0000000001", pluginAppId: "wx1000000000000002" },
+    ]);
+    expect(inputsOf(`onRejected: reapply\n${plugins}`)).toEqual(inputsOf(plugins));
+    expect(inputsOf(plugins)).toEqual([
+      { appId: "wxc0ffee0000000001", pluginAppId: "wx1000000000000001" },
+      { appId: "wxc0ffee0000000001", pluginAppId: "wx1000000000000002" },
     ]);
   });
 
