@@ -6,7 +6,7 @@ import { defaultParallel, exitCodes, report } from "../drift/report";
 /**
  * `pulumi-wechat-drift [--stack <name>] [--cwd <dir>] [--parallel <n>]`: does WeChat still match the program?
  * Runs `pulumi preview --refresh --run-program --json` and prints one line per resource that differs, and apart
- * from them the resources that wait for a person (not drift: `up` cannot act on them).
+ * from them the resources that wait for a person and the plugins kept refused (not drift: `up` does not act on them).
  * Exit codes: 0 no drift, 2 drift found, 1 the check itself failed (the CLI's own message is printed).
  * It decides from the engine's events, not the CLI's exit code, which differs between CLI versions (7 vs 255).
  */
@@ -60,10 +60,11 @@ export async function checkDrift(options: DriftOptions): Promise<{ code: number;
   if (typeof stack !== "string") return { code: exitCodes.failed, output: `drift check failed: ${stack.failed}` };
   const { exit, stdout, stderr } = await run(options, previewArgs({ ...options, stack }), env);
   const events = EngineEvents.parse(stdout);
-  const { drift, waiting } = report(events.resources());
+  const { drift, waiting, kept } = report(events.resources());
   const parts: string[] = [];
   if (drift.length > 0) parts.push(section(`WeChat differs from stack ${stack}:`, drift));
   if (waiting.length > 0) parts.push(section("Waiting for people (not drift; `pulumi up --refresh --run-program` acts once they answer):", waiting));
+  if (kept.length > 0) parts.push(section("Kept as refused (not drift; `pulumi up` leaves them):", kept));
   // Any error means some resource was not read: a clean or partial report would claim more than was checked.
   if (events.errors.length > 0 || (exit !== 0 && drift.length === 0)) {
     const reason = events.errors.join("\n") || stderr.trim() || `pulumi preview exited ${exit}`;

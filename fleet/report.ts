@@ -1,11 +1,12 @@
-import { exitCodes } from "../drift/report";
+import { type ReportItem, adopts, report as driftReport, exitCodes, waitingDetail } from "../drift/report";
 import type { ResourceOutcome } from "../drift/engine-events";
 import { FleetError } from "./errors";
 import type { Recovery } from "./recover";
 
 /**
  * The fleet runner's one report: per shard and in total, what the operation did (or, for preview and drift, would
- * do), the drift lines, the failures, and the tokens fetched from WeChat. Rendered as Markdown for a terminal or a
+ * do), for preview and drift each resource that would change and those waiting for people, the failures, and the
+ * tokens fetched from WeChat. Rendered as Markdown for a terminal or a
  * CI job summary, and kept as JSON so that the reports of `--only` runs on several machines can be merged.
  */
 
@@ -16,6 +17,8 @@ export const operations: readonly Operation[] = ["up", "preview", "drift", "dest
 /** What the engine did, or would do, to the resources of a stack. */
 export interface Counts {
   created: number;
+  /** Creates that take the binding or link WeChat has (`adopt: true`); for preview and drift, creates of resources with `adopt: true`. */
+  adopted: number;
   updated: number;
   /** Replaced resources: WeChat unbinds and applies again (or unlinks and invites again). */
   replaced: number;
@@ -24,7 +27,7 @@ export interface Counts {
   failed: number;
 }
 
-const countNames = ["created", "updated", "replaced", "deleted", "unchanged", "failed"] as const satisfies ReadonlyArray<keyof Counts>;
+const countNames = ["created", "adopted", "updated", "replaced", "deleted", "unchanged", "failed"] as const satisfies ReadonlyArray<keyof Counts>;
 
 export interface ShardReport {
   shard: number;
@@ -32,10 +35,15 @@ export interface ShardReport {
   /** done: the operation finished; failed: it did not (see error); skipped: not started, after a failure with --fail-fast or an interruption. */
   status: "done" | "failed" | "skipped";
   counts: Counts;
-  /** One line per resource that differs from the spec (drift only), as the drift command words them. */
+  /** One line per resource that differs from the spec, that `up` would change (preview and drift), as the drift command words them. */
   drift: string[];
-  /** Resources waiting for a person: not drift (drift only). */
+  /** Resources waiting for a person: not drift (preview and drift). */
   waiting: string[];
+  /**
+   * The same resources with their fields, in that order, and the plugins kept refused (onRejected: keep), which `up`
+   * leaves as they are (preview and drift; empty for the other operations). Reports of versions before it have none.
+   */
+  items?: ReportItem[];
   /** Why the shard failed: the engine's error messages, or the command's. */
   error?: string;
   seconds: number;
@@ -43,6 +51,10 @@ export interface ShardReport {
   log?: string;
   /** What `recover` found the stack left with by a killed run, and what it did (recover only). */
   recovery?: Recovery;
+  /** Why the engine's refresh looked at this stack instead of the runner's own look (drift, up), when it did. */
+  engineLook?: string;
+  /** Whether the look found nothing for an up to do: every resource as declared, every read what the state holds (drift, up). */
+  settled?: boolean;
 }
 
 export interface FleetReport {
@@ -67,18 +79,39 @@ export interface FleetReport {
 
 
 export function emptyCounts(): Counts {
-  return { created: 0, updated: 0, replaced: 0, deleted: 0, unchanged: 0, failed: 0 };
+  return { created: 0, adopted: 0, updated: 0, replaced: 0, deleted: 0, unchanged: 0, failed: 0 };
 }
 
-/** The counts of one operation's resources; a failed resource counts as failed only. */
-export function countOutcomes(resources: ResourceOutcome[]): Counts {
+/**
+ * The counts of one operation's resources; a failed resource counts as failed only. `warnings`: those of an
+ * operation that ran (up, recover), which say which creates adopted; without them, the outcomes are a plan, and a
+ * create of a resource with `adopt: true` counts as adopted (see adopts).
+ */
+export function countOutcomes(resources: ResourceOutcome[], warnings?: readonly string[]): Counts {
   const counts = emptyCounts();
   const byOp: Record<string, keyof Counts> = { create: "created", update: "updated", replace: "replaced", delete: "deleted", same: "unchanged" };
   for (const resource of resources) {
-    const key = resource.failed ? "failed" : byOp[resource.op];
+    const key = resource.failed ? "failed" : adopts(resource, warnings) ? "adopted" : byOp[resource.op];
     if (key) counts[key] += 1;
   }
   return counts;
+}
+
+/**
+ * A shard's counts and, for preview and drift, its report items, from the outcomes of its operation and the
+ * provider's warnings; preview and drift are plans, the others ran.
+ */
+export function shardOutcome(
+  operation: Operation,
+  outcomes: ResourceOutcome[],
+  warnings: readonly string[],
+  now = Date.now(),
+): Pick<ShardReport, "counts" | "drift" | "waiting"> & { items: ReportItem[] } {
+  const planned = operation === "preview" || operation === "drift";
+  const counts = countOutcomes(outcomes, planned ? undefined : warnings);
+  if (!planned) return { counts, drift: [], waiting: [], items: [] };
+  const { drift, waiting, items } = driftReport(outcomes, now);
+  return { counts, drift, waiting, items };
 }
 
 export function addCounts(a: Counts, b: Counts): Counts {
@@ -89,7 +122,7 @@ export function addCounts(a: Counts, b: Counts): Counts {
 
 /** Resources the operation changed (or would change): what the progress line and the summary call "changed". */
 export function changed(counts: Counts): number {
-  return counts.created + counts.updated + counts.replaced + counts.deleted;
+  return counts.created + counts.adopted + counts.updated + counts.replaced + counts.deleted;
 }
 
 /**
@@ -188,9 +221,27 @@ export function parseReport(text: string, file: string): FleetReport {
     typeof report.startedAt === "string" &&
     typeof report.seconds === "number" &&
     typeof report.tokens === "object" &&
-    Array.isArray(report.stacks);
+    Array.isArray(report.stacks) &&
+    report.stacks.every(isShardReport);
   if (!valid) throw new FleetError("FLEET_REPORT_INVALID", `${file} is not a report of pulumi-wechat-fleet (written with --json)`);
+  // A report of a version before the adopted count counted adoptions as creates: it adopted none apart.
+  for (const stack of report.stacks as ShardReport[]) stack.counts.adopted ??= 0;
   return report as FleetReport;
+}
+
+/** A shard's report as far as merging and rendering read it; a report of a version before the items has none. */
+function isShardReport(value: unknown): boolean {
+  const shard = value as Partial<ShardReport> | null;
+  return (
+    typeof shard === "object" &&
+    shard !== null &&
+    typeof shard.stack === "string" &&
+    typeof shard.counts === "object" &&
+    shard.counts !== null &&
+    Array.isArray(shard.drift) &&
+    Array.isArray(shard.waiting) &&
+    (shard.items === undefined || Array.isArray(shard.items))
+  );
 }
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */
@@ -265,7 +316,7 @@ export function renderMarkdown(report: FleetReport): string {
   if (report.operation === "recover" && report.stacks.length === 0) {
     lines.push("", "No stack of the fleet is locked or holds operations a killed run left pending: nothing was changed.");
   }
-  const sections = [recoverySection(report), driftSection(report), waitingSection(report), failureSection(report)].filter((section) => section.count > 0);
+  const sections = [recoverySection(report), driftSection(report), waitingSection(report), keptSection(report), failureSection(report)].filter((section) => section.count > 0);
   const fixed = bytes([...lines, ...tail].join("\n")) + sections.reduce((sum, section) => sum + bytes(renderSection(section, 0).join("\n")) + 1, 0);
   const shares = fairShares(
     sections.map((section) => section.entries.reduce((sum, entry) => sum + bytes(entry) + 1, 0)),
@@ -319,10 +370,12 @@ function recoverySection(report: FleetReport): Section {
   return { title: "Recovered", count: entries.length, summary: `${plural(entries.length, "stack")}, ${plural(adopted, "resource")} adopted`, entries };
 }
 
+/** Drift, or for a preview the changes `up` would make, one line per resource. */
 function driftSection(report: FleetReport): Section {
   const entries = report.stacks.flatMap((s) => s.drift.map((line) => `- \`${s.stack}\`: ${line}`));
   const shards = report.stacks.filter((s) => s.drift.length > 0).length;
-  return { title: "Drift", count: entries.length, summary: `${plural(entries.length, "resource")} in ${plural(shards, "shard")}`, entries };
+  const title = report.operation === "preview" ? "What `up` would change" : "Drift";
+  return { title, count: entries.length, summary: `${plural(entries.length, "resource")} in ${plural(shards, "shard")}`, entries };
 }
 
 function waitingSection(report: FleetReport): Section {
@@ -338,6 +391,14 @@ function waitingSection(report: FleetReport): Section {
         : undefined,
     entries: groups.map(renderWaitingGroup),
   };
+}
+
+/** Plugins refused by their developer that the spec keeps so (onRejected: keep): `up` leaves them, so they are not drift. */
+function keptSection(report: FleetReport): Section {
+  const kept = report.stacks.map((s) => ({ stack: s.stack, items: (s.items ?? []).filter((item) => item.list === "kept") }));
+  const entries = kept.flatMap((s) => s.items.map((item) => `- \`${s.stack}\`: ${item.line}`));
+  const shards = kept.filter((s) => s.items.length > 0).length;
+  return { title: "Kept as refused (not drift; `up` leaves them)", count: entries.length, summary: `${plural(entries.length, "plugin")} in ${plural(shards, "shard")}`, entries };
 }
 
 function failureSection(report: FleetReport): Section {
@@ -383,7 +444,7 @@ function fairShares(sizes: number[], budget: number): number[] {
 }
 
 interface WaitingGroup {
-  /** "mini program wx…", "official account wx…"; none for a line in another wording, listed with its stack. */
+  /** "mini program wx…", "official account wx…"; none for a line of an older report, listed with its stack. */
   account?: string;
   stack: string;
   /** Who the items wait for ("the plugin developer"), each with its items: "plugin wx… (since …)". */
@@ -392,37 +453,38 @@ interface WaitingGroup {
 }
 
 /**
- * The waiting lines (drift/report.ts's words: "plugin P on mini program M (name): waiting for the plugin developer
- * since …", "link from official account O to mini program M (name): waiting for the official account's admin") by
- * account, in the order they come; a line in another wording is listed as it is.
+ * The waiting items by account (the mini program of a plugin, the official account of a link), in the order they
+ * come. A report of a version before the items has only the lines: each is listed as it is, with its stack.
  */
 function groupWaiting(stacks: ShardReport[]): WaitingGroup[] {
-  const forms: Array<[RegExp, (m: string[]) => { account: string; item: string }]> = [
-    [/^plugin (\S+) on mini program (\S+) \([^)]*\): waiting for (the plugin developer)[;,]? ?(.*)$/s, (m) => ({ account: `mini program ${m[2]}`, item: `plugin ${m[1]}` })],
-    [
-      /^link from official account (\S+) to mini program (\S+) \([^)]*\): waiting for (the official account's admin|the mini program's admin)[;,]? ?(.*)$/s,
-      (m) => ({ account: `official account ${m[1]}`, item: `link to mini program ${m[2]}` }),
-    ],
-  ];
   const groups = new Map<string, WaitingGroup>();
   const other: WaitingGroup[] = [];
-  for (const { stack, waiting } of stacks) {
-    for (const line of waiting) {
-      const form = forms.map(([pattern, read]) => ({ match: pattern.exec(line), read })).find(({ match }) => match !== null);
-      if (form === undefined || form.match === null) {
-        other.push({ stack, waitingFor: new Map([["", [line]]]), count: 1 });
+  const asItIs = (stack: string, line: string) => other.push({ stack, waitingFor: new Map([["", [line]]]), count: 1 });
+  for (const { stack, waiting, items } of stacks) {
+    if (items === undefined) waiting.forEach((line) => asItIs(stack, line));
+    for (const item of items ?? []) {
+      if (item.list !== "waiting") continue;
+      const where = waitingWhere(item);
+      if (where === undefined || item.waitingFor === undefined) {
+        asItIs(stack, item.line);
         continue;
       }
-      const { account, item } = form.read(form.match);
-      const [, , , who, detail] = form.match;
-      const key = `${stack} ${account}`;
-      const group = groups.get(key) ?? { account, stack, waitingFor: new Map<string, string[]>(), count: 0 };
+      const key = `${stack} ${where.account}`;
+      const group = groups.get(key) ?? { account: where.account, stack, waitingFor: new Map<string, string[]>(), count: 0 };
       groups.set(key, group);
-      group.waitingFor.set(who, [...(group.waitingFor.get(who) ?? []), detail ? `${item} (${detail})` : item]);
+      const detail = waitingDetail(item);
+      group.waitingFor.set(item.waitingFor, [...(group.waitingFor.get(item.waitingFor) ?? []), detail ? `${where.item} (${detail})` : where.item]);
       group.count += 1;
     }
   }
   return [...groups.values(), ...other];
+}
+
+/** The account a waiting item is listed under, and the item as that account's entry names it. */
+function waitingWhere(item: ReportItem): { account: string; item: string } | undefined {
+  if (item.kind === "plugin" && item.account && item.plugin) return { account: `mini program ${item.account}`, item: `plugin ${item.plugin}` };
+  if (item.kind === "link" && item.account && item.miniProgram) return { account: `official account ${item.account}`, item: `link to mini program ${item.miniProgram}` };
+  return undefined;
 }
 
 /** "- mini program wx… (3 waiting, `stack`): for the plugin developer, plugin wx… (since …), plugin wx…". */

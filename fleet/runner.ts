@@ -2,7 +2,6 @@ import { createWriteStream, writeFileSync, type WriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { report as driftReport } from "../drift/report";
 import { EngineEvents, type ResourceOutcome } from "../drift/engine-events";
 import type { ProviderConfig } from "../provider/config";
 import { inPool } from "../provider/client/pool";
@@ -10,7 +9,7 @@ import { startTokenBroker } from "./broker";
 import { planShard } from "./plan";
 import { type Interrupted, clearInterrupted, lockHolder, recoveryOutcome } from "./recover";
 import { Progress } from "./progress";
-import { type FleetReport, type Operation, type ShardReport, changed, countOutcomes, emptyCounts } from "./report";
+import { type FleetReport, type Operation, type ShardReport, changed, emptyCounts, shardOutcome } from "./report";
 import { fleetResources } from "./resources";
 import { shardStackName } from "./shards";
 import type { FleetSpec } from "./spec";
@@ -180,13 +179,12 @@ class ShardRun {
     }
     await new Promise((resolve) => log.end(resolve));
     const outcomes = planned ?? events.resources();
-    const counts = countOutcomes(outcomes);
-    const { drift, waiting } = operation === "drift" ? driftReport(outcomes) : { drift: [], waiting: [] };
+    const { counts, drift, waiting, items } = shardOutcome(operation, outcomes, events.warnings);
     const seconds = (Date.now() - started) / 1000;
     this.progress.finish(stack, { failed: error !== undefined, changed: changed(counts), seconds });
     const interrupted = this.interrupted.get(shard);
     const recovery = interrupted && recoveryOutcome(interrupted, outcomes, events.warnings);
-    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}) };
+    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, items, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}) };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs, previewArgs } from "../../cli/drift";
-import { report } from "../../drift/report";
+import { adopts, report } from "../../drift/report";
+import { adoptingWords } from "../../provider/adoption";
 import { EngineEvents, type EngineEvent, type ResourceOutcome } from "../../drift/engine-events";
 
 const plugin = "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin";
@@ -50,39 +51,166 @@ describe("pulumi-wechat-drift's command line", () => {
 
 describe("the drift report", () => {
   const now = Date.parse("2026-11-25T12:00:00Z");
+  const ofPlugin = { kind: "plugin", name: "p", account: "wxc0ffee0000000001", plugin: "wx1000000000000001" };
+  const ofLink = { kind: "link", name: "l", account: "wx0a00000000000001", miniProgram: "wxc0ffee0000000001" };
+  const adopting = (type: string) => ({ ...outcome(type, "create"), inputs: { ...(type === plugin ? pluginInputs : linkInputs), adopt: true } });
 
-  it.each<[string, ResourceOutcome, string]>([
-    ["a plugin not bound at WeChat", outcome(plugin, "create"), `${thePlugin}: not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`],
-    ["a rejected application", outcome(plugin, "replace", { status: "rejected" }, ["status"]), `${thePlugin}: the plugin developer rejected the application; \`pulumi up\` unbinds it and applies again`],
-    ["an expired application", outcome(plugin, "replace", { status: "expired" }, ["status"]), `${thePlugin}: the application expired unanswered; \`pulumi up\` unbinds it and applies again`],
-    ["a plugin whose app id changed", outcome(plugin, "replace", { status: "approved" }, ["appId"]), `${thePlugin}: appId changed; \`pulumi up\` replaces it`],
-    ["an approved plugin at another version", outcome(plugin, "update", { status: "approved", appliedVersion: "1.0.0" }), `${thePlugin}: version 2.2.46 is not applied (applied: 1.0.0); \`pulumi up\` applies it`],
-    ["a plugin no longer declared", outcome(plugin, "delete", { status: "approved" }), `${thePlugin}: no longer declared; \`pulumi up\` unbinds it`],
-    ["a link not at WeChat", outcome(link, "create"), `${theLink}: not linked at WeChat (removed outside Pulumi, or never made); \`pulumi up\` sends the invitation`],
-    ["a refused invitation", outcome(link, "replace", { status: "rejected" }, ["status"]), `${theLink}: the mini program's admin rejected the invitation; \`pulumi up\` invites again`],
-    ["a link whose showProfile changed", outcome(link, "replace", { status: "linked" }, ["showProfile"]), `${theLink}: showProfile changed; \`pulumi up\` unlinks and links again`],
-    ["a link no longer declared", outcome(link, "delete", { status: "linked" }), `${theLink}: no longer declared; \`pulumi up\` unlinks it`],
-    ["a resource of another type", outcome("random:index:Thing", "update", {}, ["size"]), "other: update (size)"],
-  ])("names %s and what `up` does about it", (_case, resource, line) => {
-    expect(report([resource], now)).toEqual({ drift: [line], waiting: [] });
+  it.each<[string, ResourceOutcome, string, Record<string, unknown>]>([
+    [
+      "a plugin not bound at WeChat",
+      outcome(plugin, "create"),
+      `${thePlugin}: not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`,
+      { ...ofPlugin, op: "create", differs: ["missing at WeChat"], declared: { version: "2.2.46" } },
+    ],
+    [
+      "a plugin to adopt (adopt: true), which WeChat may have or not",
+      adopting(plugin),
+      `${thePlugin}: not in the stack (adopt: true); \`pulumi up\` adopts what WeChat has, or applies for it`,
+      { ...ofPlugin, op: "adopt", differs: ["not in the stack"], declared: { version: "2.2.46" } },
+    ],
+    [
+      "a rejected application",
+      outcome(plugin, "replace", { status: "rejected" }, ["status"]),
+      `${thePlugin}: the plugin developer rejected the application; \`pulumi up\` unbinds it and applies again`,
+      { ...ofPlugin, op: "replace", differs: ["rejected"], status: "rejected", declared: {} },
+    ],
+    [
+      "an expired application",
+      outcome(plugin, "replace", { status: "expired" }, ["status"]),
+      `${thePlugin}: the application expired unanswered; \`pulumi up\` unbinds it and applies again`,
+      { ...ofPlugin, op: "replace", differs: ["expired"], status: "expired", declared: {} },
+    ],
+    [
+      "a plugin whose app id changed",
+      outcome(plugin, "replace", { status: "approved" }, ["appId"]),
+      `${thePlugin}: appId changed; \`pulumi up\` replaces it`,
+      { ...ofPlugin, op: "replace", differs: ["appId"], status: "approved", declared: { appId: "wxc0ffee0000000001" } },
+    ],
+    [
+      "an approved plugin at another version",
+      outcome(plugin, "update", { status: "approved", appliedVersion: "1.0.0" }),
+      `${thePlugin}: version 2.2.46 is not applied (applied: 1.0.0); \`pulumi up\` applies it`,
+      { ...ofPlugin, op: "update", differs: ["version"], status: "approved", declared: { version: "2.2.46" } },
+    ],
+    [
+      "a plugin no longer declared",
+      outcome(plugin, "delete", { status: "approved" }),
+      `${thePlugin}: no longer declared; \`pulumi up\` unbinds it`,
+      { ...ofPlugin, op: "delete", differs: ["not declared"], status: "approved", declared: {} },
+    ],
+    [
+      "a link not at WeChat",
+      outcome(link, "create"),
+      `${theLink}: not linked at WeChat (removed outside Pulumi, or never made); \`pulumi up\` sends the invitation`,
+      { ...ofLink, op: "create", differs: ["missing at WeChat"], declared: {} },
+    ],
+    [
+      "a link to adopt (adopt: true)",
+      adopting(link),
+      `${theLink}: not in the stack (adopt: true); \`pulumi up\` adopts what WeChat has, or sends the invitation`,
+      { ...ofLink, op: "adopt", differs: ["not in the stack"], declared: {} },
+    ],
+    [
+      "a refused invitation",
+      outcome(link, "replace", { status: "rejected" }, ["status"]),
+      `${theLink}: the mini program's admin rejected the invitation; \`pulumi up\` invites again`,
+      { ...ofLink, op: "replace", differs: ["rejected"], status: "rejected", declared: {} },
+    ],
+    [
+      "a link whose showProfile changed",
+      { ...outcome(link, "replace", { status: "linked" }, ["showProfile"]), inputs: { ...linkInputs, showProfile: true } },
+      `${theLink}: showProfile changed; \`pulumi up\` unlinks and links again`,
+      { ...ofLink, op: "replace", differs: ["showProfile"], status: "linked", declared: { showProfile: true } },
+    ],
+    [
+      "a link whose mini program username changed",
+      { ...outcome(link, "update", { status: "linked" }), inputs: { ...linkInputs, miniProgramUsername: "gh_c0ffee000001" } },
+      `${theLink}: miniProgramUsername changed; \`pulumi up\` records it`,
+      { ...ofLink, op: "update", differs: ["miniProgramUsername"], status: "linked", declared: { miniProgramUsername: "gh_c0ffee000001" } },
+    ],
+    [
+      "a link no longer declared",
+      outcome(link, "delete", { status: "linked" }),
+      `${theLink}: no longer declared; \`pulumi up\` unlinks it`,
+      { ...ofLink, op: "delete", differs: ["not declared"], status: "linked", declared: {} },
+    ],
+    ["a resource of another type", outcome("random:index:Thing", "update", {}, ["size"]), "other: update (size)", { kind: "other", name: "other", op: "update", differs: ["size"], declared: {} }],
+  ])("names %s and what `up` does about it, in words and in fields", (_case, resource, line, fields) => {
+    const found = report([resource], now);
+    expect(found).toMatchObject({ drift: [line], waiting: [], kept: [] });
+    expect(found.items).toEqual([{ list: "drift", ...fields, line }]);
   });
 
-  it.each<[string, ResourceOutcome, string]>([
+  it("never puts the provider's own inputs (__provider) or adopt among the declared values", () => {
+    const created = { ...outcome(plugin, "create"), inputs: { __provider: "exports.handler = …", ...pluginInputs, adopt: false, onRejected: "keep" } };
+    expect(report([created], now).items[0].declared).toEqual({ version: "2.2.46", onRejected: "keep" });
+  });
+
+  it.each<[string, ResourceOutcome, string, Record<string, unknown>]>([
     [
       "an application of known age",
       outcome(plugin, "same", { status: "applying", appliedAt: "2026-11-25T02:00:00.000Z" }),
       `${thePlugin}: waiting for the plugin developer since 2026-11-25T02:00:00.000Z, times out in about 38 h`,
+      { ...ofPlugin, status: "applying", waitingFor: "the plugin developer", since: "2026-11-25T02:00:00.000Z", timesOutInHours: 38 },
     ],
-    ["an adopted application of unknown age", outcome(plugin, "same", { status: "applying" }), `${thePlugin}: waiting for the plugin developer; an unanswered application times out after about 48 h`],
-    ["an invitation at the official account's admin", outcome(link, "same", { status: "pendingOfficialAccountAdmin" }), `${theLink}: waiting for the official account's admin`],
-    ["an invitation at the mini program's admin", outcome(link, "same", { status: "pendingMiniProgramAdmin" }), `${theLink}: waiting for the mini program's admin`],
-  ])("lists %s as waiting, not as drift", (_case, resource, line) => {
-    expect(report([resource], now)).toEqual({ drift: [], waiting: [line] });
+    [
+      "an adopted application of unknown age",
+      outcome(plugin, "same", { status: "applying" }),
+      `${thePlugin}: waiting for the plugin developer; an unanswered application times out after about 48 h`,
+      { ...ofPlugin, status: "applying", waitingFor: "the plugin developer" },
+    ],
+    [
+      "an invitation at the official account's admin",
+      outcome(link, "same", { status: "pendingOfficialAccountAdmin" }),
+      `${theLink}: waiting for the official account's admin`,
+      { ...ofLink, status: "pendingOfficialAccountAdmin", waitingFor: "the official account's admin" },
+    ],
+    [
+      "an invitation at the mini program's admin",
+      outcome(link, "same", { status: "pendingMiniProgramAdmin" }),
+      `${theLink}: waiting for the mini program's admin`,
+      { ...ofLink, status: "pendingMiniProgramAdmin", waitingFor: "the mini program's admin" },
+    ],
+  ])("lists %s as waiting, not as drift", (_case, resource, line, fields) => {
+    const found = report([resource], now);
+    expect(found).toMatchObject({ drift: [], waiting: [line], kept: [] });
+    expect(found.items).toEqual([{ list: "waiting", op: "same", differs: [], declared: {}, ...fields, line }]);
+  });
+
+  it("lists a refusal kept as it is (onRejected: keep) apart, as neither drift nor waiting, saying how to apply again", () => {
+    const kept = { ...outcome(plugin, "same", { status: "rejected" }), inputs: { ...pluginInputs, onRejected: "keep" } };
+    const line = `${thePlugin}: refused by the plugin developer; kept as refused (onRejected: keep): drop it from the spec, or set onRejected: reapply to apply again`;
+    const found = report([kept], now);
+    expect(found).toMatchObject({ drift: [], waiting: [], kept: [line] });
+    expect(found.items).toEqual([{ list: "kept", ...ofPlugin, op: "same", differs: ["rejected"], status: "rejected", declared: { onRejected: "keep" }, line }]);
   });
 
   it("passes over what matches and what is only read", () => {
     const matching = [outcome(plugin, "same", { status: "approved" }), outcome(link, "same", { status: "linked" }), outcome(plugin, "read", { status: "approved" })];
-    expect(report(matching, now)).toEqual({ drift: [], waiting: [] });
+    expect(report(matching, now)).toEqual({ drift: [], waiting: [], kept: [], items: [] });
+  });
+});
+
+describe("telling an adoption from a create", () => {
+  const declared = { ...outcome(plugin, "create"), inputs: { ...pluginInputs, adopt: true } };
+  const adoptedWarning = `plugin wx1000000000000001 on mini program wxc0ffee0000000001: already at WeChat (approved)${adoptingWords}`;
+
+  it("takes a planned create of a resource with adopt: true for an adoption, and any other create for a create", () => {
+    expect(adopts(declared)).toBe(true);
+    expect(adopts(outcome(plugin, "create"))).toBe(false);
+    expect(adopts({ ...declared, op: "same" })).toBe(false);
+  });
+
+  it("after an up, believes the provider's warning, naming the resource as its messages do, and nothing else", () => {
+    expect(adopts(declared, [adoptedWarning])).toBe(true);
+    expect(adopts(outcome(plugin, "create"), [adoptedWarning])).toBe(true);
+    // adopt: true and no warning: WeChat had none, so the up made it.
+    expect(adopts(declared, [])).toBe(false);
+    expect(adopts(declared, [adoptedWarning.replace("wx1000000000000001", "wx1000000000000002")])).toBe(false);
+    expect(adopts(declared, ["plugin wx1000000000000001 on mini program wxc0ffee0000000001: already in the mini program's plugin list at WeChat, approved"])).toBe(false);
+    expect(adopts({ ...declared, failed: true }, [adoptedWarning])).toBe(false);
+    const theLinkWarning = `link from official account wx0a00000000000001 to mini program wxc0ffee0000000001: already at WeChat (linked)${adoptingWords}`;
+    expect(adopts(outcome(link, "create"), [theLinkWarning])).toBe(true);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshedResource } from "../../drift/engine-events";
+import { report } from "../../drift/report";
 import { planShard } from "../../fleet/plan";
+import { countOutcomes } from "../../fleet/report";
 import type { FleetResource } from "../../fleet/resources";
 
 const pluginType = "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin";
@@ -108,6 +110,26 @@ describe("planShard", () => {
     const plan = planShard([declared], [found(declared, approved(maps), approved(maps), true)], true);
     expect(ops(plan)).toEqual([{ name: `${mp}/${maps}`, op: "replace", reasons: [] }]);
     expect(plan.settled).toBe(false);
+  });
+
+  it("plans a create for a declared resource with adopt: true that the stack lacks, which the report words and counts as an adoption", () => {
+    const discovered = plugin(maps, { adopt: true });
+    const plan = planShard([discovered, plugin("wx1000000000000002")], [], true);
+    expect(ops(plan).map(({ op }) => op)).toEqual(["create", "create"]);
+    expect(plan.outcomes[0].inputs.adopt).toBe(true);
+    expect(report(plan.outcomes).items.map(({ op, differs }) => ({ op, differs }))).toEqual([
+      { op: "adopt", differs: ["not in the stack"] },
+      { op: "create", differs: ["missing at WeChat"] },
+    ]);
+    expect(countOutcomes(plan.outcomes)).toMatchObject({ created: 1, adopted: 1 });
+  });
+
+  it("plans nothing for a refusal the spec keeps (onRejected: keep), which the report lists as kept, not as drift", () => {
+    const keep = plugin(maps, { onRejected: "keep" });
+    const plan = planShard([keep], [found(keep, { ...approved(maps), status: "rejected" })], true);
+    expect(ops(plan)).toEqual([{ name: `${mp}/${maps}`, op: "same", reasons: [] }]);
+    expect(plan.settled).toBe(true);
+    expect(report(plan.outcomes)).toMatchObject({ drift: [], waiting: [], kept: [expect.stringContaining("kept as refused (onRejected: keep)")] });
   });
 
   it("is not settled when a refresh read new outputs that change no step (an approval): the up records them", () => {

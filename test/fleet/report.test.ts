@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceOutcome } from "../../drift/engine-events";
-import { report as driftReport } from "../../drift/report";
 import {
   type FleetReport,
   type ShardReport,
@@ -11,13 +10,43 @@ import {
   mergeReports,
   parseReport,
   renderMarkdown,
+  shardOutcome,
   summaryLimit,
 } from "../../fleet/report";
+import { adoptingWords } from "../../provider/adoption";
 
-const outcome = (op: string, failed = false): ResourceOutcome => ({ urn: `urn:${op}`, type: "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin", name: op, op, inputs: {}, outputs: {}, reasons: [], failed });
+const pluginType = "pulumi-nodejs:dynamic/wechat:MiniProgramPlugin";
+const linkType = "pulumi-nodejs:dynamic/wechat:OfficialAccountLink";
+const outcome = (op: string, failed = false): ResourceOutcome => ({ urn: `urn:${op}`, type: pluginType, name: op, op, inputs: {}, outputs: {}, reasons: [], failed });
+
+/** A fleet's plugin as an operation found it: named by its id, as the fleet names it. */
+function pluginAt(appId: string, pluginAppId: string, op: string, outputs: Record<string, unknown> = {}, inputs: Record<string, unknown> = {}): ResourceOutcome {
+  return { urn: `urn:${appId}/${pluginAppId}`, type: pluginType, name: `${appId}/${pluginAppId}`, op, inputs: { appId, pluginAppId, ...inputs }, outputs, reasons: [], failed: false };
+}
+
+function linkAt(officialAccountAppId: string, miniProgramAppId: string, op: string, outputs: Record<string, unknown> = {}, inputs: Record<string, unknown> = {}): ResourceOutcome {
+  const name = `${officialAccountAppId}/${miniProgramAppId}`;
+  return { urn: `urn:${name}`, type: linkType, name, op, inputs: { officialAccountAppId, miniProgramAppId, showProfile: false, notifyUsers: false, ...inputs }, outputs, reasons: [], failed: false };
+}
 
 function shard(index: number, overrides: Partial<ShardReport> = {}): ShardReport {
-  return { shard: index, stack: `wechat-fleet-${index}`, status: "done", counts: { ...emptyCounts(), unchanged: 3 }, drift: [], waiting: [], seconds: 12, log: `.pulumi-wechat-fleet/logs/wechat-fleet-${index}.log`, ...overrides };
+  return {
+    shard: index,
+    stack: `wechat-fleet-${index}`,
+    status: "done",
+    counts: { ...emptyCounts(), unchanged: 3 },
+    drift: [],
+    waiting: [],
+    items: [],
+    seconds: 12,
+    log: `.pulumi-wechat-fleet/logs/wechat-fleet-${index}.log`,
+    ...overrides,
+  };
+}
+
+/** A drift shard's report of these outcomes, as the runner builds it. */
+function planned(index: number, outcomes: ResourceOutcome[], now = Date.parse("2026-11-25T11:00:00.000Z")): ShardReport {
+  return shard(index, shardOutcome("drift", outcomes, [], now));
 }
 
 function report(overrides: Partial<FleetReport> = {}): FleetReport {
@@ -39,7 +68,50 @@ const driftLine = "plugin wx1000000000000002 on mini program wxc0ffee0000000001 
 describe("counting an operation's resources", () => {
   it("counts each engine step once, and a failed resource as failed only", () => {
     const resources = ["create", "create", "update", "replace", "delete", "same", "same", "read"].map((op) => outcome(op));
-    expect(countOutcomes([...resources, outcome("create", true)])).toEqual({ created: 2, updated: 1, replaced: 1, deleted: 1, unchanged: 2, failed: 1 });
+    expect(countOutcomes([...resources, outcome("create", true)])).toEqual({ created: 2, adopted: 0, updated: 1, replaced: 1, deleted: 1, unchanged: 2, failed: 1 });
+  });
+
+  const mp = "wxc0ffee0000000001";
+  const toAdopt = pluginAt(mp, "wx1000000000000001", "create", {}, { adopt: true });
+  const toCreate = pluginAt(mp, "wx1000000000000002", "create");
+
+  it("counts a planned create of a resource with adopt: true as adopted, apart from the creates", () => {
+    expect(countOutcomes([toAdopt, toCreate])).toMatchObject({ created: 1, adopted: 1 });
+  });
+
+  it("counts a create as adopted after an up only when the provider said it adopted that resource", () => {
+    const said = [`plugin wx1000000000000001 on mini program ${mp}: already at WeChat (approved)${adoptingWords}`];
+    expect(countOutcomes([toAdopt, toCreate], said)).toMatchObject({ created: 1, adopted: 1 });
+    // adopt: true, and WeChat had nothing to adopt: the up created it.
+    expect(countOutcomes([toAdopt, toCreate], [])).toMatchObject({ created: 2, adopted: 0 });
+  });
+});
+
+describe("a shard's outcome", () => {
+  const mp = "wxc0ffee0000000001";
+  const outcomes = [
+    pluginAt(mp, "wx1000000000000001", "create", {}, { adopt: true, version: "2.2.46" }),
+    pluginAt(mp, "wx1000000000000002", "update", { status: "approved", appliedVersion: "1.0.0" }, { version: "2.2.46" }),
+    pluginAt(mp, "wx1000000000000003", "same", { status: "applying" }),
+  ];
+  const said = [`plugin wx1000000000000001 on mini program ${mp}: already at WeChat (approved)${adoptingWords}`];
+
+  it.each(["preview", "drift"] as const)("of %s lists each resource that would change and each waiting, with the adoption counted apart", (operation) => {
+    const { counts, drift, waiting, items } = shardOutcome(operation, outcomes, []);
+    expect(counts).toMatchObject({ created: 0, adopted: 1, updated: 1, unchanged: 1 });
+    expect(drift).toEqual([
+      `plugin wx1000000000000001 on mini program ${mp} (${mp}/wx1000000000000001): not in the stack (adopt: true); \`pulumi up\` adopts what WeChat has, or applies for it`,
+      `plugin wx1000000000000002 on mini program ${mp} (${mp}/wx1000000000000002): version 2.2.46 is not applied (applied: 1.0.0); \`pulumi up\` applies it`,
+    ]);
+    expect(waiting).toHaveLength(1);
+    expect(items.map(({ list, op }) => `${list} ${op}`)).toEqual(["drift adopt", "drift update", "waiting same"]);
+  });
+
+  it.each(["up", "recover"] as const)("of %s lists nothing, and counts as adopted the creates the provider said it adopted", (operation) => {
+    const { counts, drift, waiting, items } = shardOutcome(operation, outcomes, said);
+    expect(counts).toMatchObject({ created: 0, adopted: 1, updated: 1, unchanged: 1 });
+    expect([drift, waiting, items]).toEqual([[], [], []]);
+    expect(shardOutcome(operation, outcomes, []).counts).toMatchObject({ created: 1, adopted: 0 });
   });
 });
 
@@ -64,19 +136,19 @@ describe("the exit code", () => {
 
 describe("the Markdown report", () => {
   it("has a table row per shard and a total, and the tokens fetched", () => {
-    const text = renderMarkdown(report({ operation: "up", stacks: [shard(0, { counts: { ...emptyCounts(), created: 5, unchanged: 1 } }), shard(1)] }));
+    const text = renderMarkdown(report({ operation: "up", stacks: [shard(0, { counts: { ...emptyCounts(), created: 5, adopted: 2, unchanged: 1 } }), shard(1)] }));
     expect(text).toContain("## WeChat fleet `up`: done in 2 shards");
     expect(text).toContain("4 shards (stacks `wechat-fleet-0` … `wechat-fleet-3`), this report covers every shard · 1 min 15 s · exit 0");
-    expect(text).toContain("| shard | stack | result | created | updated | replaced | deleted | unchanged | failed | time |");
-    expect(text).toContain("| 0 | `wechat-fleet-0` | done | 5 | 0 | 0 | 0 | 1 | 0 | 12 s |");
-    expect(text).toContain("| **total** | | | **5** | **0** | **0** | **0** | **4** | **0** | 1 min 15 s |");
+    expect(text).toContain("| shard | stack | result | created | adopted | updated | replaced | deleted | unchanged | failed | time |");
+    expect(text).toContain("| 0 | `wechat-fleet-0` | done | 5 | 2 | 0 | 0 | 0 | 1 | 0 | 12 s |");
+    expect(text).toContain("| **total** | | | **5** | **2** | **0** | **0** | **0** | **4** | **0** | 1 min 15 s |");
     expect(text).toContain("**Tokens fetched from WeChat** (by the run's token broker): component tokens 1 · account tokens 12");
     expect(text).not.toContain("nothing was changed");
   });
 
   it("lists drift per stack, and the resources waiting for people apart", () => {
-    const waiting = "link from official account wx0a00000000000001 to mini program wxc0ffee0000000001 (x): waiting for the official account's admin";
-    const text = renderMarkdown(report({ stacks: [shard(0), shard(1, { drift: [driftLine], waiting: [waiting] })] }));
+    const outcomes = [pluginAt("wxc0ffee0000000001", "wx1000000000000002", "create"), linkAt("wx0a00000000000001", "wxc0ffee0000000001", "same", { status: "pendingOfficialAccountAdmin" })];
+    const text = renderMarkdown(report({ stacks: [shard(0), planned(1, outcomes)] }));
     expect(text).toContain("## WeChat fleet `drift`: drift in 1 of 2 shards");
     expect(text).toContain("| 1 | `wechat-fleet-1` | drift |");
     expect(text).toContain("| 0 | `wechat-fleet-0` | clean |");
@@ -99,64 +171,79 @@ describe("the Markdown report", () => {
     expect(text).toContain("exit 1");
   });
 
-  it("groups the waiting items by account, with their count, in the drift command's words", () => {
+  it("groups the waiting items by account from their fields, with their count, and lists an older report's lines as they are", () => {
     const applied = Date.parse("2026-11-25T10:00:00.000Z");
-    const plugin = (pluginAppId: string, appliedAt?: string): ResourceOutcome => ({
-      ...outcome("same"),
-      name: `wxc0ffee0000000001/${pluginAppId}`,
-      inputs: { appId: "wxc0ffee0000000001", pluginAppId },
-      outputs: { status: "applying", ...(appliedAt ? { appliedAt } : {}) },
-    });
-    const link = (miniProgramAppId: string, status: string): ResourceOutcome => ({
-      ...outcome("same"),
-      type: "pulumi-nodejs:dynamic/wechat:OfficialAccountLink",
-      name: `wx0a00000000000001/${miniProgramAppId}`,
-      inputs: { officialAccountAppId: "wx0a00000000000001", miniProgramAppId },
-      outputs: { status },
-    });
-    const { waiting } = driftReport(
-      [
-        plugin("wx1000000000000001", "2026-11-25T10:00:00.000Z"),
-        plugin("wx1000000000000002"),
-        link("wxc0ffee0000000001", "pendingOfficialAccountAdmin"),
-        link("wxc0ffee0000000002", "pendingMiniProgramAdmin"),
-        link("wxc0ffee0000000003", "pendingMiniProgramAdmin"),
-      ],
-      applied + 3600_000,
-    );
-    const text = renderMarkdown(report({ stacks: [shard(0, { waiting: waiting.slice(0, 2) }), shard(1, { waiting: [...waiting.slice(2), "something else: waiting"] })] }));
+    const mp = "wxc0ffee0000000001";
+    const oa = "wx0a00000000000001";
+    const plugins = planned(0, [pluginAt(mp, "wx1000000000000001", "same", { status: "applying", appliedAt: "2026-11-25T10:00:00.000Z" }), pluginAt(mp, "wx1000000000000002", "same", { status: "applying" })], applied + 3600_000);
+    const links = planned(1, [
+      linkAt(oa, "wxc0ffee0000000001", "same", { status: "pendingOfficialAccountAdmin" }),
+      linkAt(oa, "wxc0ffee0000000002", "same", { status: "pendingMiniProgramAdmin" }),
+      linkAt(oa, "wxc0ffee0000000003", "same", { status: "pendingMiniProgramAdmin" }),
+    ]);
+    // The grouping reads the fields, not the sentences.
+    links.items = links.items!.map((item) => ({ ...item, line: "reworded" }));
+    const older = shard(2, { waiting: [`plugin wx1000000000000009 on mini program ${mp} (x): waiting for the plugin developer`], items: undefined });
+    const text = renderMarkdown(report({ stacks: [plugins, links, older] }));
     expect(text).toContain(
       [
         "### Waiting for people (not drift; `up` acts once they answer) (6)",
         "",
         "- mini program wxc0ffee0000000001 (2 waiting, `wechat-fleet-0`): for the plugin developer, plugin wx1000000000000001 (since 2026-11-25T10:00:00.000Z, times out in about 47 h), plugin wx1000000000000002 (an unanswered application times out after about 48 h)",
         "- official account wx0a00000000000001 (3 waiting, `wechat-fleet-1`): for the official account's admin, link to mini program wxc0ffee0000000001; for the mini program's admin, link to mini program wxc0ffee0000000002, link to mini program wxc0ffee0000000003",
-        "- `wechat-fleet-1`: something else: waiting",
+        "- `wechat-fleet-2`: plugin wx1000000000000009 on mini program wxc0ffee0000000001 (x): waiting for the plugin developer",
         "",
       ].join("\n"),
+    );
+  });
+
+  it("lists the plugins kept refused (onRejected: keep) apart from drift and from what waits, and they make no drift", () => {
+    const mp = "wxc0ffee0000000001";
+    const kept = planned(0, [pluginAt(mp, "wx1000000000000001", "same", { status: "rejected" }, { onRejected: "keep" })]);
+    const built = report({ stacks: [kept] });
+    expect(exitCode(built)).toBe(0);
+    const text = renderMarkdown(built);
+    expect(text).toContain("## WeChat fleet `drift`: no drift in 1 shard");
+    expect(text).toContain(
+      "### Kept as refused (not drift; `up` leaves them) (1)\n\n" +
+        "- `wechat-fleet-0`: plugin wx1000000000000001 on mini program wxc0ffee0000000001 (wxc0ffee0000000001/wx1000000000000001): refused by the plugin developer; " +
+        "kept as refused (onRejected: keep): drop it from the spec, or set onRejected: reapply to apply again",
+    );
+    expect(text).not.toContain("### Drift");
+    expect(text).not.toContain("### Waiting");
+  });
+
+  it("lists for a preview what `up` would change, adoptions as adoptions, and exits 0", () => {
+    const mp = "wxc0ffee0000000001";
+    const outcomes = [pluginAt(mp, "wx1000000000000001", "create", {}, { adopt: true }), pluginAt(mp, "wx1000000000000002", "create")];
+    const built = report({ operation: "preview", stacks: [shard(0, shardOutcome("preview", outcomes, []))] });
+    expect(exitCode(built)).toBe(0);
+    const text = renderMarkdown(built);
+    expect(text).toContain("| 0 | `wechat-fleet-0` | done | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 12 s |");
+    expect(text).toContain(
+      "### What `up` would change (2)\n\n" +
+        `- \`wechat-fleet-0\`: plugin wx1000000000000001 on mini program ${mp} (${mp}/wx1000000000000001): not in the stack (adopt: true); \`pulumi up\` adopts what WeChat has, or applies for it\n` +
+        `- \`wechat-fleet-0\`: plugin wx1000000000000002 on mini program ${mp} (${mp}/wx1000000000000002): not bound at WeChat`,
     );
   });
 
   it("keeps a report of 7,000 resources under GitHub's 1 MiB job-summary limit, with every line, the totals on top and the long lists collapsed", () => {
     const hex = (n: number, width = 16) => n.toString(16).padStart(width, "0");
     const miniProgram = (n: number) => `wxc0ffee${hex(n, 10)}`;
-    const stacks: ShardReport[] = Array.from({ length: 28 }, (_, i) => shard(i, { counts: { ...emptyCounts(), unchanged: 0 } }));
+    const outcomes: ResourceOutcome[][] = Array.from({ length: 28 }, () => []);
     // 2,000 plugins unbound outside Pulumi on 1,000 mini programs; 4,000 applications unanswered on another 1,000, and
     // 1,000 invitations on 500 official accounts: 7,000 resources in 28 shards of 250.
     for (let n = 0; n < 1000; n++) {
-      const target = stacks[n % 28];
-      for (const p of [1, 2]) target.drift.push(`plugin wx10000000000000${hex(p, 2)} on mini program ${miniProgram(n)} (${miniProgram(n)}/wx10000000000000${hex(p, 2)}): not bound at WeChat (unbound outside Pulumi, or never applied); \`pulumi up\` applies for it`);
+      for (const p of [1, 2]) outcomes[n % 28].push(pluginAt(miniProgram(n), `wx10000000000000${hex(p, 2)}`, "create"));
     }
     for (let n = 1000; n < 2000; n++) {
-      const target = stacks[n % 28];
-      for (const p of [3, 4, 5, 6]) {
-        target.waiting.push(`plugin wx10000000000000${hex(p, 2)} on mini program ${miniProgram(n)} (${miniProgram(n)}/wx10000000000000${hex(p, 2)}): waiting for the plugin developer since 2026-11-25T10:00:00.000Z, times out in about 47 h`);
-      }
+      for (const p of [3, 4, 5, 6]) outcomes[n % 28].push(pluginAt(miniProgram(n), `wx10000000000000${hex(p, 2)}`, "same", { status: "applying", appliedAt: "2026-11-25T10:00:00.000Z" }));
     }
     for (let n = 0; n < 500; n++) {
       const account = `wx0a${hex(n, 14)}`;
-      for (const m of [n, n + 500]) stacks[n % 28].waiting.push(`link from official account ${account} to mini program ${miniProgram(m)} (${account}/${miniProgram(m)}): waiting for the official account's admin`);
+      for (const m of [n, n + 500]) outcomes[n % 28].push(linkAt(account, miniProgram(m), "same", { status: "pendingOfficialAccountAdmin" }));
     }
+    const stacks = outcomes.map((resources, i) => planned(i, resources));
     for (const s of stacks) s.counts = { ...emptyCounts(), created: s.drift.length, unchanged: 250 - s.drift.length };
     const big = report({ shards: 28, stacks });
     const text = renderMarkdown(big);
@@ -175,9 +262,9 @@ describe("the Markdown report", () => {
       "",
       "28 shards (stacks `wechat-fleet-0` … `wechat-fleet-27`), this report covers every shard · 1 min 15 s · exit 2",
       "",
-      "| shard | stack | result | created | updated | replaced | deleted | unchanged | failed | time |",
-      "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
-      "| **total** | | | **2000** | **0** | **0** | **0** | **5000** | **0** | 1 min 15 s |",
+      "| shard | stack | result | created | adopted | updated | replaced | deleted | unchanged | failed | time |",
+      "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| **total** | | | **2000** | **0** | **0** | **0** | **0** | **5000** | **0** | 1 min 15 s |",
       "",
       "",
     ]);
@@ -281,6 +368,73 @@ describe("merging the reports of --only runs", () => {
     expect(() => parseReport("null", "null.json")).toThrow("null.json is not a report of pulumi-wechat-fleet");
     expect(() => parseReport(JSON.stringify({ ...a, parts: ["5/4"] }), "odd.json")).toThrow("odd.json is not a report of pulumi-wechat-fleet");
     expect(parseReport(JSON.stringify({ ...a, missingParts: ["2/2"] }), "m.json").missingParts).toEqual(["2/2"]);
+  });
+});
+
+describe("the JSON report", () => {
+  it("carries each resource that would change or waits as fields beside its line, and the lines as before", () => {
+    const mp = "wxc0ffee0000000001";
+    const stack = planned(0, [
+      pluginAt(mp, "wx1000000000000001", "update", { status: "approved", appliedVersion: "2.2.40" }, { version: "2.2.46" }),
+      pluginAt(mp, "wx1000000000000002", "create", {}, { adopt: true }),
+      linkAt("wx0a00000000000001", mp, "same", { status: "pendingMiniProgramAdmin" }),
+    ]);
+    const json = JSON.parse(JSON.stringify(stack)) as ShardReport;
+    const update = `plugin wx1000000000000001 on mini program ${mp} (${mp}/wx1000000000000001): version 2.2.46 is not applied (applied: 2.2.40); \`pulumi up\` applies it`;
+    const adopt = `plugin wx1000000000000002 on mini program ${mp} (${mp}/wx1000000000000002): not in the stack (adopt: true); \`pulumi up\` adopts what WeChat has, or applies for it`;
+    const waits = `link from official account wx0a00000000000001 to mini program ${mp} (wx0a00000000000001/${mp}): waiting for the mini program's admin`;
+    expect(json.counts).toEqual({ created: 0, adopted: 1, updated: 1, replaced: 0, deleted: 0, unchanged: 1, failed: 0 });
+    expect(json.drift).toEqual([update, adopt]);
+    expect(json.waiting).toEqual([waits]);
+    expect(json.items).toEqual([
+      { list: "drift", kind: "plugin", name: `${mp}/wx1000000000000001`, account: mp, plugin: "wx1000000000000001", op: "update", differs: ["version"], status: "approved", declared: { version: "2.2.46" }, line: update },
+      { list: "drift", kind: "plugin", name: `${mp}/wx1000000000000002`, account: mp, plugin: "wx1000000000000002", op: "adopt", differs: ["not in the stack"], declared: {}, line: adopt },
+      {
+        list: "waiting",
+        kind: "link",
+        name: `wx0a00000000000001/${mp}`,
+        account: "wx0a00000000000001",
+        miniProgram: mp,
+        op: "same",
+        differs: [],
+        status: "pendingMiniProgramAdmin",
+        declared: {},
+        waitingFor: "the mini program's admin",
+        line: waits,
+      },
+    ]);
+  });
+
+  it("merges a part written by the version before (no adopted count, no items) with one of this version: it adopted none apart, its lines stay", () => {
+    const waits = "link from official account wx0a00000000000001 to mini program wxc0ffee0000000001 (x): waiting for the official account's admin";
+    const older = {
+      ...report({ parts: ["1/2"], stacks: [] }),
+      stacks: [{ shard: 0, stack: "wechat-fleet-0", status: "done", counts: { created: 1, updated: 0, replaced: 0, deleted: 0, unchanged: 2, failed: 0 }, drift: [driftLine], waiting: [waits], seconds: 3 }],
+    };
+    const parsed = parseReport(JSON.stringify(older), "part-1.json");
+    expect(parsed.stacks[0].counts.adopted).toBe(0);
+    expect(parsed.stacks[0].items).toBeUndefined();
+    const newer = report({ parts: ["2/2"], stacks: [planned(1, [pluginAt("wxc0ffee0000000002", "wx1000000000000001", "create", {}, { adopt: true })])] });
+    const merged = mergeReports([
+      { file: "part-1.json", report: parsed },
+      { file: "part-2.json", report: parseReport(JSON.stringify(newer), "part-2.json") },
+    ]);
+    expect(merged.stacks.map((s) => s.counts)).toEqual([
+      { created: 1, adopted: 0, updated: 0, replaced: 0, deleted: 0, unchanged: 2, failed: 0 },
+      { ...emptyCounts(), adopted: 1 },
+    ]);
+    expect(exitCode(merged)).toBe(2);
+    const text = renderMarkdown(merged);
+    expect(text).toContain("| **total** | | | **1** | **1** | **0** | **0** | **0** | **2** | **0** |");
+    expect(text).toContain(`- \`wechat-fleet-0\`: ${driftLine}`);
+    expect(text).toContain(`### Waiting for people (not drift; \`up\` acts once they answer) (1)\n\n- \`wechat-fleet-0\`: ${waits}`);
+  });
+
+  it("refuses a report whose stacks are not a fleet report's", () => {
+    const broken = { ...report(), stacks: [{ shard: 0, stack: "wechat-fleet-0", status: "done", counts: emptyCounts(), drift: "not a list", waiting: [] }] };
+    expect(() => parseReport(JSON.stringify(broken), "odd.json")).toThrow("odd.json is not a report of pulumi-wechat-fleet (written with --json)");
+    const noCounts = { ...report(), stacks: [{ ...shard(0), counts: null }] };
+    expect(() => parseReport(JSON.stringify(noCounts), "odd.json")).toThrow("odd.json is not a report of pulumi-wechat-fleet");
   });
 });
 
