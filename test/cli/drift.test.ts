@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { parseArgs, previewArgs } from "../../cli/drift";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkDrift, parseArgs, previewArgs } from "../../cli/drift";
 import { adopts, report } from "../../drift/report";
 import { adoptingWords } from "../../provider/adoption";
 import { EngineEvents, type EngineEvent, type ResourceOutcome } from "../../drift/engine-events";
@@ -188,6 +191,45 @@ describe("the drift report", () => {
   it("passes over what matches and what is only read", () => {
     const matching = [outcome(plugin, "same", { status: "approved" }), outcome(link, "same", { status: "linked" }), outcome(plugin, "read", { status: "approved" })];
     expect(report(matching, now)).toEqual({ drift: [], waiting: [], kept: [], items: [] });
+  });
+});
+
+describe("the drift command's output", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  /** A `pulumi` that prints these engine events, as `pulumi preview --json` streams them, and exits 0. */
+  function fakePulumi(events: EngineEvent[]): string {
+    const dir = mkdtempSync(join(tmpdir(), "drift-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "events.jsonl"), `${events.map((event) => JSON.stringify(event)).join("\n")}\n`);
+    writeFileSync(join(dir, "pulumi"), `#!/bin/sh\ncat "${join(dir, "events.jsonl")}"\n`, { mode: 0o755 });
+    return join(dir, "pulumi");
+  }
+  const metadata = (op: string, name: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>) => ({
+    op,
+    urn: urn(plugin, name),
+    type: plugin,
+    old: { inputs, outputs },
+    new: { inputs, outputs },
+  });
+
+  it("lists a refusal kept as it is (onRejected: keep) apart, and exits 0 when nothing else differs", async () => {
+    const kept = { ...pluginInputs, onRejected: "keep" };
+    const rejected = { ...kept, status: "rejected" };
+    const pulumi = fakePulumi([
+      { resourcePreEvent: { metadata: metadata("refresh", "p", kept, rejected) } },
+      { resOutputsEvent: { metadata: metadata("refresh", "p", kept, rejected) } },
+      { resourcePreEvent: { metadata: metadata("same", "p", kept, rejected) } },
+    ]);
+    expect(await checkDrift({ stack: "prod", pulumi, env: {} })).toEqual({
+      code: 0,
+      output: [
+        "no drift: WeChat matches stack prod",
+        "Kept as refused (not drift; `pulumi up` leaves them):",
+        `  - ${thePlugin}: refused by the plugin developer; kept as refused (onRejected: keep): drop it from the spec, or set onRejected: reapply to apply again`,
+      ].join("\n"),
+    });
   });
 });
 
