@@ -92,8 +92,8 @@ export function adopts(resource: ResourceOutcome, warnings?: readonly string[]):
 
 /** Whether the provider's warnings say that the resource's create adopted what WeChat had; they name it as describePlugin and describeLink do. */
 export function saidAdopted(resource: ResourceOutcome, warnings: readonly string[]): boolean {
-  const { kind, described } = subject(resource);
-  return kind !== "other" && warnings.some((warning) => warning.startsWith(`${described}:`) && saysAdopted(warning));
+  const { fields, described } = subject(resource);
+  return fields.kind !== "other" && warnings.some((warning) => warning.startsWith(`${described}:`) && saysAdopted(warning));
 }
 
 /** "since 2026-11-25T02:00:00.000Z, times out in about 38 h", or how long an application of unknown age may wait; none for a link. */
@@ -111,7 +111,6 @@ function shown(value: unknown, fallback: string): string {
 const identityKeys = new Set(["appId", "pluginAppId", "officialAccountAppId", "miniProgramAppId"]);
 
 interface Subject {
-  kind: ReportItem["kind"];
   /** describePlugin's or describeLink's words, as the provider's messages name the resource; its name for another type. */
   described: string;
   /** The subject of the line: those words and the resource's name. */
@@ -125,14 +124,14 @@ function subject(resource: ResourceOutcome): Subject {
   const status = typeof resource.outputs.status === "string" ? { status: resource.outputs.status } : {};
   if (type === "MiniProgramPlugin") {
     const described = describePlugin({ appId: field("appId"), pluginAppId: field("pluginAppId") });
-    return { kind: "plugin", described, what: `${described} (${resource.name})`, fields: { kind: "plugin", name: resource.name, account: field("appId"), plugin: field("pluginAppId"), ...status } };
+    return { described, what: `${described} (${resource.name})`, fields: { kind: "plugin", name: resource.name, account: field("appId"), plugin: field("pluginAppId"), ...status } };
   }
   if (type === "OfficialAccountLink") {
     const described = describeLink({ officialAccountAppId: field("officialAccountAppId"), miniProgramAppId: field("miniProgramAppId") });
     const fields = { kind: "link" as const, name: resource.name, account: field("officialAccountAppId"), miniProgram: field("miniProgramAppId"), ...status };
-    return { kind: "link", described, what: `${described} (${resource.name})`, fields };
+    return { described, what: `${described} (${resource.name})`, fields };
   }
-  return { kind: "other", described: resource.name, what: resource.name, fields: { kind: "other", name: resource.name, ...status } };
+  return { described: resource.name, what: resource.name, fields: { kind: "other", name: resource.name, ...status } };
 }
 
 /** The declared inputs of `keys`, or every declared one but the app ids; never the provider's own (`__provider`). */
@@ -142,7 +141,8 @@ function declaredValues(resource: ResourceOutcome, keys?: string[]): Record<stri
 }
 
 function waitingItem(resource: ResourceOutcome, now: number): ReportItem | undefined {
-  const { kind, what, fields } = subject(resource);
+  const { what, fields } = subject(resource);
+  const { kind } = fields;
   const status = resource.outputs.status;
   const item = (waitingFor: string, extra: Partial<ReportItem> = {}): ReportItem => {
     const detail = waitingDetail({ kind, ...extra });
@@ -162,14 +162,16 @@ function waitingItem(resource: ResourceOutcome, now: number): ReportItem | undef
 
 /** A plugin the plugin developer refused that the program keeps refused (onRejected: keep): `up` leaves it, so it is not drift. */
 function keptItem(resource: ResourceOutcome): ReportItem | undefined {
-  const { kind, what, fields } = subject(resource);
+  const { what, fields } = subject(resource);
+  const { kind } = fields;
   if (kind !== "plugin" || resource.outputs.status !== "rejected" || resource.inputs.onRejected !== "keep") return undefined;
   const line = `${what}: refused by the plugin developer; kept as refused (onRejected: keep): drop it from the spec, or set onRejected: reapply to apply again`;
   return { list: "kept", ...fields, op: "same", differs: ["rejected"], declared: { onRejected: "keep" }, line };
 }
 
 function changeItem(resource: ResourceOutcome): ReportItem {
-  const { kind, what, fields } = subject(resource);
+  const { what, fields } = subject(resource);
+  const { kind } = fields;
   const old = resource.outputs;
   const reasons = resource.reasons;
   const said = reasons.join(", ") || "its inputs";
