@@ -18,6 +18,8 @@ export interface TokenBroker {
   close(): Promise<void>;
   /** What the broker fetched from WeChat (or the configured token source) so far, by kind. */
   stats(): BrokerStats;
+  /** The broker's client: the runner's own reads (look.ts) share its tokens and connections. */
+  client: WeChatClient;
 }
 
 export interface BrokerStats {
@@ -29,11 +31,17 @@ export interface BrokerStats {
 
 /** WeChat's tokens live 7200 s; a static token from wechat:accessTokens, which never expires here, is announced as one. */
 const maxExpiresInSeconds = 7200;
-/** The broker's calls by path; every other one fetches an account's token. */
+/** The token calls by path; a token service's answer (an absolute URL) is an account's token too. The runner's own reads (lists) are not counted. */
 const kinds: Record<string, keyof BrokerStats> = {
   "/cgi-bin/component/api_component_token": "componentTokens",
   "/cgi-bin/component/api_get_authorizer_list": "authorizerListPages",
+  "/cgi-bin/component/api_authorizer_token": "accountTokens",
+  "/cgi-bin/stable_token": "accountTokens",
 };
+
+function kindOf(url: string): keyof BrokerStats | undefined {
+  return kinds[url] ?? (/^https?:\/\//i.test(url) ? "accountTokens" : undefined);
+}
 
 /** Pages of api_get_authorizer_list read at once. */
 const listConcurrency = 4;
@@ -52,7 +60,12 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
   const secret = randomBytes(32).toString("base64url");
   const expected = digest(`Bearer ${secret}`);
   const fetched: BrokerStats = { componentTokens: 0, accountTokens: 0, authorizerListPages: 0 };
-  const client = new WeChatClient(config, { answered: (request) => (fetched[kinds[request.url] ?? "accountTokens"] += 1) });
+  const client = new WeChatClient(config, {
+    answered: (request) => {
+      const kind = kindOf(request.url);
+      if (kind !== undefined) fetched[kind] += 1;
+    },
+  });
   const authorizers = new SharedFetch<"all", string[]>();
   const lookUp = (appId: string | null) => lookUpAccount(client, authorizers, appId);
 
@@ -80,6 +93,7 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
     secret,
     stats: () => ({ ...fetched }),
+    client,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Providers keep their connections alive for the whole run; without this, close() would wait for them to time out.

@@ -30,6 +30,7 @@ export type Command =
       stackPrefix: string;
       json?: string;
       failFast: boolean;
+      newFleet: boolean;
     }
   | { kind: "reshard"; spec: string; from: number; to: number; stackPrefix: string }
   | { kind: "report"; merge: string[]; json?: string }
@@ -38,7 +39,7 @@ export type Command =
 export type ParsedArgs = { command: Command } | { help: true } | { error: string };
 
 export const usage = `usage: pulumi-wechat-fleet <up|preview|drift|destroy|recover> --spec FILE [--shards N] [--only I/N] [--concurrency C]
-                           [--parallel P] [--stack-prefix PREFIX] [--json FILE] [--fail-fast]
+                           [--parallel P] [--stack-prefix PREFIX] [--json FILE] [--fail-fast] [--new-fleet]
        pulumi-wechat-fleet reshard --spec FILE --from N --to M [--stack-prefix PREFIX]
        pulumi-wechat-fleet report --merge FILE… [--json FILE]
        pulumi-wechat-fleet discover --out FILE [--accounts wx…,wx…] [--concurrency C]
@@ -66,6 +67,8 @@ Runs a fleet spec as Pulumi stacks <prefix>-0 … <prefix>-<N-1>, one shard of t
   --stack-prefix PREFIX  the stacks' names before -<shard> (default ${defaultStackPrefix})
   --json FILE            also write the report as JSON
   --fail-fast            start no shard after one fails
+  --new-fleet            up: create the first stacks of this prefix even though another fleet's stacks in the
+                         backend manage accounts of the spec (refused otherwise, naming that fleet's prefix)
   --from N, --to M       reshard from N to M shards
   --merge FILE…          the JSON reports to merge
   --out FILE             where discover writes the spec
@@ -78,6 +81,8 @@ Environment:
                             only a token broker on 127.0.0.1, with a secret of this run, that fetches each token once.
   PULUMI_BACKEND_URL        the stacks' backend (default: file backend in .pulumi-state/ under this folder)
   PULUMI_CONFIG_PASSPHRASE  the stacks' passphrase (default: empty; the stacks hold no secret)
+  PULUMI_WECHAT_FLEET_LOOK  engine: drift and up look at every stack through the engine's refresh instead of reading
+                            its state and WeChat themselves (to compare the two, or to rule the runner's look out)
 
 The runner writes its Pulumi project into ${workFolderName}/ and each stack's output into ${workFolderName}/logs/<stack>.log.
 The report goes to stdout as Markdown (fit for a CI job summary: long lists collapsed, under GitHub's 1 MiB); progress
@@ -95,6 +100,7 @@ const flagKinds: Record<string, FlagKind> = {
   "--stack-prefix": "value",
   "--json": "value",
   "--fail-fast": "switch",
+  "--new-fleet": "switch",
   "--from": "value",
   "--to": "value",
   "--merge": "list",
@@ -104,6 +110,7 @@ const flagKinds: Record<string, FlagKind> = {
 const runFlags = ["--spec", "--shards", "--only", "--concurrency", "--parallel", "--stack-prefix", "--json", "--fail-fast"];
 const commandFlags: Record<string, string[]> = {
   ...Object.fromEntries(operations.map((operation) => [operation, runFlags])),
+  up: [...runFlags, "--new-fleet"],
   reshard: ["--spec", "--from", "--to", "--stack-prefix"],
   report: ["--merge", "--json"],
   discover: ["--out", "--accounts", "--concurrency"],
@@ -190,6 +197,7 @@ function command(name: string, values: Map<string, string[]>): Command {
     stackPrefix,
     json: value("--json"),
     failFast: values.has("--fail-fast"),
+    newFleet: values.has("--new-fleet"),
   };
 }
 

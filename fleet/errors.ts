@@ -10,6 +10,7 @@ export type FleetErrorCode =
   | "FLEET_DISCOVER_FAILED" // discover could not tell what an account is, or has no platform to list
   | "FLEET_PULUMI_FAILED" // a pulumi command the runner started failed
   | "FLEET_RUN_IN_PROGRESS" // recover found a stack locked by a run that is still going on
+  | "FLEET_SECOND_OWNER" // a new stack prefix's first up, while another fleet's stacks manage accounts of the spec
   | "FLEET_NOT_UNDER_RUNNER"; // the stacks' program run outside the runner
 
 /**

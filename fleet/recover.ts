@@ -1,10 +1,8 @@
 import { hostname } from "node:os";
 import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import type { ResourceOutcome } from "../drift/engine-events";
-import { saysAdopted } from "../provider/adoption";
-import { parseLinkId, parsePluginId, typeNameOf, urnName } from "../provider/identity";
-import { describeLink } from "../provider/link";
-import { describePlugin } from "../provider/plugin";
+import { saidAdopted } from "../drift/report";
+import { urnName } from "../provider/identity";
 import { inPool } from "../provider/client/pool";
 import { FleetError } from "./errors";
 import type { FleetStack } from "./workspace";
@@ -111,13 +109,8 @@ export function recoveryOutcome(interrupted: Interrupted, outcomes: ResourceOutc
   for (const { name } of interrupted.pendingCreates) {
     const outcome = byName.get(name);
     if (outcome === undefined || outcome.failed) recovery.failed.push(name);
-    else if (warnings.some((warning) => warning.startsWith(`${describe(outcome.type, name)}:`) && saysAdopted(warning))) recovery.adopted.push(name);
+    else if (saidAdopted(outcome, warnings)) recovery.adopted.push(name);
     else recovery.created.push(name);
   }
   return recovery;
-}
-
-/** How the provider's messages name the resource of a type token and a fleet resource name (its id). */
-function describe(type: string, name: string): string {
-  return typeNameOf(type) === "OfficialAccountLink" ? describeLink(parseLinkId(name)) : describePlugin(parsePluginId(name));
 }

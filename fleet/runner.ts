@@ -8,6 +8,9 @@ import { inPool } from "../provider/client/pool";
 import { startTokenBroker } from "./broker";
 import { planShard } from "./plan";
 import { type Interrupted, clearInterrupted, lockHolder, recoveryOutcome } from "./recover";
+import { createProviders, type Providers } from "../provider/providers";
+import { type Look, lookAtShard, lookVariable } from "./look";
+import { adoptStillSet, refuseSecondOwner } from "./owners";
 import { Progress } from "./progress";
 import { type FleetReport, type Operation, type ShardReport, changed, emptyCounts, shardOutcome } from "./report";
 import { fleetResources } from "./resources";
@@ -37,6 +40,8 @@ export interface FleetRunOptions {
   stackPrefix: string;
   /** Start no shard after one fails. */
   failFast: boolean;
+  /** `up` may create the first stacks of a prefix while another fleet's stacks manage accounts of the spec (owners.ts). */
+  newFleet?: boolean;
   /** Once aborted, start no more shards; the running ones go on (see cancel). */
   stop?: AbortSignal;
   /** Once aborted, the running operations are cancelled as Pulumi cancels on Ctrl-C: in-flight steps finish, then it stops. */
@@ -93,6 +98,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const existing = await fleetStacks(ws, stackPrefix);
   const resolved = resolveShards(existing, options.shards, defaultShards(options.spec), options.specPath);
   if ("error" in resolved) throw new FleetError("FLEET_SHARDS_MISMATCH", resolved.error);
+  if (operation === "up" && existing.length === 0 && options.newFleet !== true) await refuseSecondOwner(ws, stackPrefix, options.spec, options.specPath);
   const { shards } = resolved;
   const names = new Set(existing.map((s) => s.name));
   const tagged = new Set(existing.filter((s) => s.shards === shards).map((s) => s.name));
@@ -117,7 +123,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
       program: { specPath: options.specPath, shards, adoptFile },
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
-    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted);
+    const look = createProviders(options.config, { client: broker.client, warn: () => undefined });
+    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted, look);
     let failed = false;
     const run = async (index: number) => {
       const report = await shard.run(index);
@@ -126,6 +133,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     };
     stacks = await inPool(selected, options.concurrency, run, () => options.stop?.aborted === true || (options.failFast && failed));
     progress.close();
+    if (operation === "up") warnAdoptStillSet(options, shard.managed);
   } finally {
     await broker.close();
   }
@@ -142,11 +150,18 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
 }
 
 function skipped(prefix: string, shard: number): ShardReport {
-  return { shard, stack: shardStackName(prefix, shard), status: "skipped", counts: emptyCounts(), drift: [], waiting: [], seconds: 0 };
+  return { shard, stack: shardStackName(prefix, shard), status: "skipped", counts: emptyCounts(), drift: [], waiting: [], items: [], seconds: 0 };
 }
 
 /** One shard's operation: its stack, its log file, its engine events. */
 class ShardRun {
+  /** The resources, by name, that the stacks looked at (drift, and up's look) held before this run. */
+  readonly managed = new Set<string>();
+  /** Stacks the engine looked at instead of the runner (look.ts), and why. */
+  readonly engineLooks = new Map<string, string>();
+  /** Whether each stack looked at had nothing for an up to do (plan.ts). */
+  readonly settled = new Map<string, boolean>();
+
   constructor(
     private readonly ws: LocalWorkspace,
     private readonly options: FleetRunOptions,
@@ -157,6 +172,8 @@ class ShardRun {
     private readonly progress: Progress,
     /** A recovery's shards, as the killed run left them. */
     private readonly interrupted: Map<number, Interrupted>,
+    /** The resources on the token broker's client, for the runner's own look (look.ts). */
+    private readonly look: Providers,
   ) {}
 
   async run(shard: number): Promise<ShardReport> {
@@ -184,7 +201,7 @@ class ShardRun {
     this.progress.finish(stack, { failed: error !== undefined, changed: changed(counts), seconds });
     const interrupted = this.interrupted.get(shard);
     const recovery = interrupted && recoveryOutcome(interrupted, outcomes, events.warnings);
-    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, items, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}) };
+    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, items, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}), ...(this.engineLooks.has(stack) ? { engineLook: this.engineLooks.get(stack) } : {}), ...(this.settled.has(stack) ? { settled: this.settled.get(stack) } : {}) };
   }
 
   /**
@@ -201,8 +218,13 @@ class ShardRun {
     // Only `up` makes a stack or tags it. A shard without a stack holds nothing: its drift and its preview are every
     // resource to create, and neither reads nor writes anything, so a mistyped --stack-prefix leaves the backend as it was.
     if ((operation === "drift" || operation === "preview") && !this.existing.has(name)) return planShard(declared, [], true).outcomes;
-    const stack = operation === "up" ? await Stack.createOrSelect(name, this.ws) : await Stack.select(name, this.ws);
-    if (operation === "up" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
+    // Selected when a Pulumi operation needs it: the runner's own look needs none.
+    let selected: Stack | undefined;
+    const stack = async () => {
+      selected ??= operation === "up" ? await Stack.createOrSelect(name, this.ws) : await Stack.select(name, this.ws);
+      if (operation === "up" && !this.tagged.has(name)) await this.ws.setTag(name, shardsTag, String(this.shards));
+      return selected;
+    };
     const options = (events: EngineEvents) => ({
       parallel,
       signal: cancel,
@@ -212,36 +234,46 @@ class ShardRun {
       onError: (text: string) => log.write(text),
     });
     const plan = async () => {
-      const look = collect();
-      await stack.previewRefresh({ ...options(look), runProgram: false });
-      const planned = planShard(declared, look.refreshedResources(), look.refreshedAsStored());
+      // PULUMI_WECHAT_FLEET_LOOK=engine looks through the engine's refresh everywhere: to compare the two, or to rule the
+      // runner's own look out when something seems off.
+      let look: Look = this.options.env[lookVariable] === "engine" ? { engine: `${lookVariable}=engine` } : await lookAtShard(this.ws, name, this.look, parallel);
+      if ("engine" in look) {
+        this.engineLooks.set(name, look.engine);
+        log.write(`\nLooking through the engine's refresh (pulumi refresh --preview-only): ${look.engine}.\n`);
+        const events = collect();
+        await (await stack()).previewRefresh({ ...options(events), runProgram: false });
+        look = { refreshed: events.refreshedResources(), asStored: events.refreshedAsStored() };
+      }
+      for (const resource of look.refreshed) this.managed.add(resource.name);
+      const planned = planShard(declared, look.refreshed, look.asStored);
+      this.settled.set(name, planned.settled);
       const changes = planned.outcomes.filter((outcome) => outcome.op !== "same");
-      log.write(`\nPlanned from the refresh and the spec: ${changes.length === 0 ? "no change" : changes.map((c) => `\n  ${c.op} ${c.name}`).join("")}\n`);
+      log.write(`\nPlanned from the look and the spec: ${changes.length === 0 ? "no change" : changes.map((c) => `\n  ${c.op} ${c.name}`).join("")}\n`);
       return planned;
     };
     if (operation === "destroy") {
-      await stack.destroy({ ...options(collect()), runProgram: true, remove: true });
+      await (await stack()).destroy({ ...options(collect()), runProgram: true, remove: true });
     } else if (operation === "recover") {
       // Its pending operations dropped and its lock gone (recover.ts): a refresh reads back what the killed run did, then
       // an update of exactly the creates that were pending adopts what WeChat made of them and creates the rest. Nothing
       // else is applied, deleted or adopted: the next `up` (or `destroy`, if that was killed) does what it does.
       const { pendingCreates } = this.interrupted.get(shard)!;
-      await stack.refresh({ ...options(collect()), runProgram: false });
+      await (await stack()).refresh({ ...options(collect()), runProgram: false });
       // A pending create the spec no longer declares is left out: it is not to be made.
       const declaredNames = new Set(declared.map((resource) => resource.name));
       const targets = pendingCreates.filter((create) => declaredNames.has(create.name)).map((create) => create.urn);
-      if (targets.length > 0) await stack.up({ ...options(collect()), runProgram: true, target: targets });
+      if (targets.length > 0) await (await stack()).up({ ...options(collect()), runProgram: true, target: targets });
     } else if (operation === "drift") {
       return (await plan()).outcomes;
     } else if (operation === "preview") {
-      await stack.preview({ ...options(collect()), runProgram: true, refresh: true });
+      await (await stack()).preview({ ...options(collect()), runProgram: true, refresh: true });
     } else {
       if (this.existing.has(name)) {
         const { settled, outcomes } = await plan();
         if (settled) return outcomes;
-        log.write("\nThe refresh and the spec call for changes: running the update.\n\n");
+        log.write("\nThe look and the spec call for changes: running the update.\n\n");
       }
-      await stack.up({ ...options(collect()), runProgram: true, refresh: true });
+      await (await stack()).up({ ...options(collect()), runProgram: true, refresh: true });
     }
     return undefined;
   }
@@ -272,4 +304,16 @@ export function failure(events: EngineEvents, error: unknown, recoverCommand?: s
 function recoverCommand(options: FleetRunOptions): string {
   const prefix = options.stackPrefix === defaultStackPrefix ? "" : ` --stack-prefix ${options.stackPrefix}`;
   return `pulumi-wechat-fleet recover --spec ${options.specPath}${prefix}`;
+}
+
+/** Said once per `up`: the spec's adopt: true entries for what the stacks already manage (see adoptStillSet). */
+function warnAdoptStillSet(options: FleetRunOptions, managed: ReadonlySet<string>): void {
+  const still = adoptStillSet(fleetResources(options.spec), managed);
+  if (still.length === 0) return;
+  const some = still.slice(0, 3).join(", ");
+  options.progress.write(
+    `pulumi-wechat-fleet: warning: ${still.length} ${still.length === 1 ? "entry" : "entries"} of ${options.specPath} say adopt: true for what the fleet's stacks ` +
+      `already manage (${some}${still.length > 3 ? ", …" : ""}). adopt is read only when creating, so it changes nothing now; left in the spec, it ` +
+      `would take over a binding or link that someone else makes under the same name later. Drop adopt from them now that they are adopted.\n`,
+  );
 }

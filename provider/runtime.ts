@@ -1,13 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { WeChatClient, ClientOptions } from "./client/client";
 import { PartialCreateError } from "./client/errors";
-import { LinksApi } from "./client/links";
-import { PluginsApi } from "./client/plugins";
-import { LoadedConfig, ProviderConfig, loadConfig } from "./config";
+import { LoadedConfig, loadConfig } from "./config";
 import { Diff, Read } from "./inputs";
 import { LinkResource } from "./link";
 import { warn } from "./log";
 import { PluginResource } from "./plugin";
+import { type Providers, createProviders } from "./providers";
 
 /**
  * What the provider objects in each resource's state (`__provider`, see dynamic/plugin.ts) delegate to, through
@@ -15,26 +13,6 @@ import { PluginResource } from "./plugin";
  * state. One instance per provider process: both resource types share its connection pool, tokens and list answers
  * for the whole Pulumi run.
  */
-
-export interface Providers {
-  client: WeChatClient;
-  plugin: PluginResource;
-  link: LinkResource;
-}
-
-export interface ProviderOptions extends ClientOptions {
-  warn?: (message: string) => void;
-}
-
-export function createProviders(config: ProviderConfig, options: ProviderOptions = {}): Providers {
-  const client = new WeChatClient(config, options);
-  const warnings = options.warn ?? warn;
-  return {
-    client,
-    plugin: new PluginResource(new PluginsApi(client), client.tokens, warnings, config.adopt),
-    link: new LinkResource(new LinksApi(client), client.tokens, warnings, config.adopt),
-  };
-}
 
 type State = { loaded: LoadedConfig; fingerprint: string; providers?: Providers };
 let state: State | undefined;

@@ -286,6 +286,18 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(merged.stdout).toContain("this report covers parts 1/2, 2/2 of the shards");
   });
 
+  it("a mistyped --stack-prefix is refused before any WeChat call, naming the fleet that manages the accounts, and makes no stack", async () => {
+    const before = await stacks();
+    await emulator.clearCalls();
+    const mistyped = await fleet("up", "--spec", "fleet.yaml", "--stack-prefix", "wechat-flet");
+    expect(mistyped.code).toBe(1);
+    expect(mistyped.stderr).toContain("the stack prefix wechat-flet has no stacks yet, and this backend holds another fleet for fleet.yaml: `wechat-fleet` (stacks wechat-fleet-0");
+    expect(mistyped.stderr).toContain("run with --stack-prefix wechat-fleet; if a new fleet is meant to manage them (once the other no longer does), add --new-fleet");
+    expect(mistyped.stderr.trim().split("\n")).toHaveLength(1);
+    expect((await emulator.calls()).calls).toEqual([]);
+    expect(await stacks()).toEqual(before);
+  });
+
   it("discover writes a spec of what exists, and up on it in new stacks brings the fleet under management with no write call; drift is clean", async () => {
     // The fleet forgotten by Pulumi (its stacks removed without touching WeChat), as a platform that never used Pulumi.
     for (const stack of await stacks()) await stackCommand("stack", "rm", "--force", "--yes", "--stack", stack);
@@ -301,21 +313,21 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     await emulator.clearCalls();
     const beforeUp = await fleet("drift", "--spec", "discovered.yaml", "--shards", "4");
     expect(beforeUp.code, beforeUp.stdout + beforeUp.stderr).toBe(2);
-    expect(total(beforeUp.report!, "created")).toBe(resources);
+    expect(total(beforeUp.report!, "adopted")).toBe(resources);
     expect(await stacks()).toEqual([]);
     expect((await emulator.calls()).calls).toEqual([]);
     // Nor does preview, under the default prefix or a mistyped one: it makes no stack and writes nothing to the backend.
     for (const prefix of [[], ["--stack-prefix", "wechat-flet"]]) {
       const preview = await fleet("preview", "--spec", "discovered.yaml", "--shards", "4", ...prefix);
       expect(preview.code, preview.stdout + preview.stderr).toBe(0);
-      expect(total(preview.report!, "created")).toBe(resources);
+      expect(total(preview.report!, "adopted")).toBe(resources);
     }
     expect(await stacks()).toEqual([]);
     expect((await emulator.calls()).calls).toEqual([]);
 
     const up = await fleet("up", "--spec", "discovered.yaml", "--shards", "4");
     expect(up.code, up.stdout + up.stderr).toBe(0);
-    expect(total(up.report!, "created")).toBe(resources);
+    expect(total(up.report!, "adopted")).toBe(resources);
     expect((await writes()).map((call) => `${call.path}#${call.action ?? ""}`)).toEqual([]);
     expect(await emulator.state()).toMatchObject({ bindings: before.bindings, links: before.links });
 
@@ -323,6 +335,13 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(drift.code, drift.stdout + drift.stderr).toBe(0);
     expect(driftLines(drift.report!)).toEqual([]);
     expect(total(drift.report!, "unchanged")).toBe(resources);
+
+    // The next up says once that the spec's adopt: true entries are now managed, and should be dropped.
+    const again = await fleet("up", "--spec", "discovered.yaml");
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const warnings = again.stderr.split("\n").filter((line) => line.includes("say adopt: true for what the fleet's stacks already manage"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`pulumi-wechat-fleet: warning: ${resources} entries of discovered.yaml say adopt: true`);
   });
 
   it("one mini program's daily quota used up (45009) fails its shard only, exit 1 naming the account and the code; up after the quota resets at midnight Beijing time converges", async () => {

@@ -3,18 +3,20 @@ import { defaultParallel } from "../../drift/report";
 import { type ParsedArgs, parseArgs, usage } from "../../fleet/cli";
 import { defaultConcurrency } from "../../fleet/runner";
 
-const run = { kind: "run", spec: "fleet.yaml", concurrency: defaultConcurrency(), parallel: defaultParallel, stackPrefix: "wechat-fleet", failFast: false };
+const run = { kind: "run", spec: "fleet.yaml", concurrency: defaultConcurrency(), parallel: defaultParallel, stackPrefix: "wechat-fleet", failFast: false, newFleet: false };
 
 describe("pulumi-wechat-fleet's command line", () => {
-  it.each(["up", "preview", "drift", "destroy"])("runs %s with the defaults when only --spec is given", (operation) => {
+  it.each(["up", "preview", "drift", "destroy", "recover"])("runs %s with the defaults when only --spec is given", (operation) => {
     expect(parseArgs([operation, "--spec", "fleet.yaml"])).toEqual({ command: { ...run, operation } });
   });
 
   it("takes every option of a run", () => {
-    const argv = ["up", "--spec", "f.yaml", "--shards", "8", "--only", "2/4", "--concurrency", "3", "--parallel", "16", "--stack-prefix", "prod.fleet", "--json", "r.json", "--fail-fast"];
+    const argv = ["up", "--spec", "f.yaml", "--shards", "8", "--only", "2/4", "--concurrency", "3", "--parallel", "16", "--stack-prefix", "prod.fleet", "--json", "r.json", "--fail-fast", "--new-fleet"];
     expect(parseArgs(argv)).toEqual({
-      command: { kind: "run", operation: "up", spec: "f.yaml", shards: 8, only: { index: 2, count: 4 }, concurrency: 3, parallel: 16, stackPrefix: "prod.fleet", json: "r.json", failFast: true },
+      command: { kind: "run", operation: "up", spec: "f.yaml", shards: 8, only: { index: 2, count: 4 }, concurrency: 3, parallel: 16, stackPrefix: "prod.fleet", json: "r.json", failFast: true, newFleet: true },
     });
+    // A new fleet's stacks are made by up alone.
+    expect(parseArgs(["drift", "--spec", "f.yaml", "--new-fleet"])).toEqual({ error: "--new-fleet is not an option of drift" });
   });
 
   it("takes reshard's counts, report's files and discover's accounts", () => {

@@ -477,7 +477,7 @@ describe("loading", () => {
   it("does not load the Redis client in a provider whose store is never read", () => {
     const root = join(__dirname, "..", "..");
     const script = `
-      const { createProviders } = require("./dist/provider/runtime");
+      const { createProviders } = require("./dist/provider/providers");
       const { loadConfig } = require("./dist/provider/config");
       const loaded = loadConfig((key) => ({ "wechat:tokenStore": "redis://127.0.0.1:1", "wechat:componentAppId": "${component}", "wechat:componentAppSecret": "x" })[key], {});
       createProviders(loaded.config);

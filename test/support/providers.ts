@@ -1,7 +1,7 @@
 import type { PartialCreateError, WeChatError } from "../../provider/client/errors";
 import type { RetryPolicy } from "../../provider/client/retry";
 import { loadConfig } from "../../provider/config";
-import { createProviders, Providers } from "../../provider/runtime";
+import { createProviders, Providers } from "../../provider/providers";
 import { refreshTokens, seed } from "./emulator";
 
 export type Credentials = "thirdParty" | "appSecrets";

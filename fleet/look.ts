@@ -1,0 +1,67 @@
+import { isDeepStrictEqual } from "node:util";
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
+import type { RefreshedResource } from "../drift/engine-events";
+import { inPool } from "../provider/client/pool";
+import { dynamicTypePrefix, typeNameOf, urnName } from "../provider/identity";
+import type { Providers } from "../provider/providers";
+
+/**
+ * The runner's own look at a shard, for `drift` and for `up`'s look before it writes: what a refresh would read,
+ * without the engine's refresh. The stack's state is read once through Pulumi (the Automation API's export, on any
+ * backend), and each resource is read at WeChat by the resource's own `read`, in this process, through the run's token
+ * broker's client: one token per account, one list per account, however many resources. It yields what
+ * `pulumi refresh --preview-only` yields (plan.ts then plans from it as from the engine's), at the cost of the reads,
+ * where the engine's refresh costs a Pulumi CLI, a language host and a provider process per shard and an RPC per
+ * resource: the CPU time that bounded a fleet's drift.
+ *
+ * What the engine would do differently, it is left to: a state with pending operations (a killed run's, which the
+ * engine warns about and `recover` settles), resources of a type this runner does not plan (anything but the fleet's
+ * two dynamic types and Pulumi's own), secrets in a resource's state, and a resource whose provider is not this
+ * release's (an older state, whose `__provider` the engine would load and run).
+ */
+
+/** Set to `engine`, the runner looks at every stack through the engine's refresh (`pulumi refresh --preview-only`). */
+export const lookVariable = "PULUMI_WECHAT_FLEET_LOOK";
+
+/** What the look found: the state's resources with their reads, or why the engine must look instead. */
+export type Look = { refreshed: RefreshedResource[]; asStored: boolean } | { engine: string };
+
+/** A resource of a stack's exported state, as far as the look reads it. */
+interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  taint?: boolean;
+}
+
+/** Pulumi's marker of a secret value in an exported state. */
+const secretSignature = "4dabf18193072939515e22adb298388d";
+
+/** The provider modules this release's resources are stored with (dynamic/plugin.ts, dynamic/link.ts). */
+const ownProviders = new Set(["plugin", "link"].map((name) => `require("pulumi-wechat/dist/provider/dynamic/${name}.js")`));
+
+/** Reads of one shard at once: each waits on WeChat, not on this machine; an account's resources share one list. */
+export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, parallel: number): Promise<Look> {
+  const { deployment } = await ws.exportStack(stack);
+  if ((deployment?.pending_operations ?? []).length > 0) return { engine: "the state holds operations a killed run left pending" };
+  const resources = ((deployment?.resources ?? []) as StateResource[]).filter((resource) => !resource.type.startsWith("pulumi:"));
+  for (const resource of resources) {
+    if (!resource.type.startsWith(dynamicTypePrefix) || typeNameOf(resource.type) === undefined) return { engine: `the state holds ${resource.urn}, of a type the runner does not plan` };
+    if (JSON.stringify(resource).includes(secretSignature)) return { engine: `the state holds secrets in ${resource.urn}` };
+    if (!ownProviders.has(String(resource.inputs?.__provider))) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };
+  }
+  let asStored = true;
+  const refreshed = await inPool(resources, parallel, async (resource): Promise<RefreshedResource> => {
+    const outputs = resource.outputs ?? {};
+    const props = outputs as never;
+    const read = typeNameOf(resource.type) === "MiniProgramPlugin" ? await providers.plugin.read(resource.id ?? "", props) : await providers.link.read(resource.id ?? "", props);
+    // As the dynamic-provider host answers the engine: the read's outputs with the state's `__provider`, in the
+    // engine's JSON (no undefined fields); an empty id is a resource gone at WeChat.
+    const found = read.id === "" ? null : (JSON.parse(JSON.stringify({ ...read.props, __provider: outputs.__provider })) as Record<string, unknown>);
+    if (!isDeepStrictEqual(found, outputs)) asStored = false;
+    return { urn: resource.urn, type: resource.type, name: urnName(resource.urn), state: { inputs: resource.inputs ?? {}, outputs }, read: found, taint: resource.taint === true };
+  });
+  return { refreshed: refreshed as RefreshedResource[], asStored };
+}

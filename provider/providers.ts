@@ -1,0 +1,33 @@
+import { ClientOptions, WeChatClient } from "./client/client";
+import { LinksApi } from "./client/links";
+import { PluginsApi } from "./client/plugins";
+import type { ProviderConfig } from "./config";
+import { LinkResource } from "./link";
+import { warn } from "./log";
+import { PluginResource } from "./plugin";
+
+/**
+ * The resources wired to one WeChat client, whichever host runs them: the dynamic-provider host (runtime.ts), or the
+ * fleet runner's own look at its stacks (fleet/look.ts), which reads WeChat in-process with its token broker's client.
+ */
+export interface Providers {
+  client: WeChatClient;
+  plugin: PluginResource;
+  link: LinkResource;
+}
+
+export interface ProviderOptions extends ClientOptions {
+  warn?: (message: string) => void;
+  /** A client to share (its connections, tokens and list answers) instead of a new one. */
+  client?: WeChatClient;
+}
+
+export function createProviders(config: ProviderConfig, options: ProviderOptions = {}): Providers {
+  const client = options.client ?? new WeChatClient(config, options);
+  const warnings = options.warn ?? warn;
+  return {
+    client,
+    plugin: new PluginResource(new PluginsApi(client), client.tokens, warnings, config.adopt),
+    link: new LinkResource(new LinksApi(client), client.tokens, warnings, config.adopt),
+  };
+}
