@@ -12,8 +12,13 @@ export const component = { appId: appId("d0", 1), secret: "bench-fleet-component
 
 /**
  * @param {{miniPrograms: number, pluginsPer: number, officialAccounts: number, linksPer: number}} size
+ * @param {{existing?: boolean}} [options] existing: WeChat already holds what the spec declares (the drift-only mode,
+ *   fleet-state.mjs): the seed's `generate.existing` binds every mini program to the P plugins, approved, and links
+ *   every official account to its L mini programs, linked; the same pairs as the spec (mini program n's entries are
+ *   the P plugins from the n-th on, official account k's links the L mini programs from k × L on). The versions the
+ *   spec declares are not the seed's to set: fleet-state.mjs sets them through WeChat's API.
  */
-export function generateFleet({ miniPrograms: M, pluginsPer: P, officialAccounts: K, linksPer: L }) {
+export function generateFleet({ miniPrograms: M, pluginsPer: P, officialAccounts: K, linksPer: L }, { existing = false } = {}) {
   if (L > M) throw new Error(`--links-per ${L} needs at least ${L} mini programs to link to; there are ${M}`);
   const plugins = Array.from({ length: P }, (_, n) => ({
     appId: appId("c1", n + 1),
@@ -27,7 +32,15 @@ export function generateFleet({ miniPrograms: M, pluginsPer: P, officialAccounts
     officialAccounts: [],
     plugins,
     component,
-    generate: { miniPrograms: M, officialAccounts: K, pluginLimit: Math.max(5, P), linkLimit: Math.max(13, L) },
+    generate: {
+      miniPrograms: M,
+      officialAccounts: K,
+      pluginLimit: Math.max(5, P),
+      linkLimit: Math.max(13, L),
+      ...(existing
+        ? { existing: { pluginsPerMiniProgram: P, linksPerOfficialAccount: L, pluginStatuses: { approved: 1 }, linkStatuses: { linked: 1 } } }
+        : {}),
+    },
   };
   const accounts = generatedAccounts(seed);
   const mps = accounts.miniPrograms.map((mp) => mp.appId);

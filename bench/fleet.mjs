@@ -9,6 +9,10 @@
 // minimum, wall time, and the peak resident memory of the runner and every process under it (the stacks' Pulumi CLIs,
 // language hosts, programs and providers), sampled from /proc. Markdown on stdout, progress on stderr; with
 // --chart FILE, an SVG of `up`'s wall time against size for one stack and for the fleet.
+//
+// --drift-only: a fleet that WeChat and the stacks' states already hold (made without the engine's creates, see
+// fleet-state.mjs), then only `drift` and a no-change `up`, each against WeChat's floor (list calls × latency ÷ the
+// calls the runner has in flight); with --engine-check, also `drift` through the engine's refresh, which must agree.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,11 +23,17 @@ import { createWorkspace, descendants, ensurePulumi, installedPulumiVersion, pul
 import { benchArgs, whole } from "./args.mjs";
 import { callKinds, summarizeCalls } from "./calls.mjs";
 import { quadraticFit, evaluate, renderChart } from "./fleet-chart.mjs";
+import { importStates, setVersions, templateDeployment } from "./fleet-state.mjs";
 import { component, fleetMinimum, generateFleet, scaledSize } from "./fleet-world.mjs";
 
 const require = createRequire(import.meta.url);
 const { startEmulator, EmulatorClient } = require("../dist/emulator/index.js");
 const { defaultConcurrency, resourcesPerShard } = require("../dist/fleet/runner.js");
+const { defaultParallel } = require("../dist/drift/report.js");
+const { lookVariable } = require("../dist/fleet/look.js");
+
+/** The broker client's connections to WeChat (provider/client/transport.ts): the runner's own look reads through it. */
+const brokerConnections = 16;
 
 const usage = `Usage: npm run bench:fleet -- [options]
 
@@ -40,6 +50,16 @@ const usage = `Usage: npm run bench:fleet -- [options]
                            about 50 and 100
   --chart FILE             also write an SVG chart of \`up\`'s wall time against size
   --keep                   keep the temporary workspace and print its path
+
+  --drift-only             only \`drift\` and a no-change \`up\`, on a fleet WeChat and the stacks already hold:
+                           WeChat from the seed's generate.existing (versions set through WeChat's API), each
+                           shard's state written from a real template stack and \`pulumi stack import\`ed (no
+                           creates through the engine); no one-stack runs
+  --size N                 with --drift-only: about N resources of the default shape (3 plugins per mini program,
+                           5 links per official account, 10 mini programs per official account), e.g. 70000 for
+                           20,000 × 3 + 2,000 × 5; overrides the four shape options   (default 7000)
+  --engine-check           with --drift-only: also \`drift\` with ${"PULUMI_WECHAT_FLEET_LOOK"}=engine (the engine's refresh),
+                           which must find the same (no drift, every stack settled)   (default with --quick)
 `;
 
 const fleetSteps = [
@@ -51,6 +71,11 @@ const fleetSteps = [
   { key: "destroy", op: "destroy", title: "`destroy`", exit: 0 },
 ];
 const singleSteps = fleetSteps.filter((step) => ["up", "noChange", "drift", "destroy"].includes(step.key));
+const driftOnlySteps = [
+  { key: "drift", op: "drift", title: "`drift`", exit: 0 },
+  { key: "noChange", op: "up", title: "no-change `up`", exit: 0 },
+];
+const engineDriftStep = { key: "engineDrift", op: "drift", title: "`drift`, the engine looking", exit: 0, minimum: "drift", env: { [lookVariable]: "engine" } };
 
 function options() {
   const values = benchArgs(usage, {
@@ -65,7 +90,20 @@ function options() {
     quick: { type: "boolean", default: false },
     chart: { type: "string" },
     keep: { type: "boolean", default: false },
+    "drift-only": { type: "boolean", default: false },
+    size: { type: "string" },
+    "engine-check": { type: "boolean" },
   });
+  if (values.size !== undefined && !values["drift-only"]) throw new Error("--size goes with --drift-only");
+  const driftOnly = values["drift-only"];
+  if (driftOnly && values.size !== undefined) {
+    const n = whole("size", values.size, 35);
+    const miniPrograms = Math.round(n / 3.5);
+    values["mini-programs"] = String(miniPrograms);
+    values["official-accounts"] = String(Math.round(miniPrograms / 10));
+    values["plugins-per"] = "3";
+    values["links-per"] = "5";
+  }
   const size = values.quick
     ? { miniPrograms: 40, pluginsPer: 3, officialAccounts: 4, linksPer: 3 }
     : {
@@ -74,7 +112,7 @@ function options() {
         officialAccounts: whole("official-accounts", values["official-accounts"], 0),
         linksPer: whole("links-per", values["links-per"], 0),
       };
-  const singles = values["single-sizes"] ?? (values.quick ? "50,100" : "100,200,400");
+  const singles = driftOnly ? "none" : (values["single-sizes"] ?? (values.quick ? "50,100" : "100,200,400"));
   return {
     size,
     latency: whole("latency", values.latency, 0),
@@ -83,6 +121,8 @@ function options() {
     singleSizes: singles === "none" ? [] : singles.split(",").map((r) => whole("single-sizes", r.trim(), 1)),
     chart: values.chart,
     keep: values.keep,
+    driftOnly,
+    engineCheck: values["engine-check"] ?? values.quick,
   };
 }
 
@@ -121,11 +161,11 @@ function watchTree(root) {
 
 /** One fleet of a given size: its emulator, its project folder in the workspace, the runner run step by step. */
 class FleetBench {
-  constructor(workspace, label, size, latency) {
+  constructor(workspace, label, size, latency, { existing = false } = {}) {
     this.label = label;
     this.size = size;
     this.latency = latency;
-    this.world = generateFleet(size);
+    this.world = generateFleet(size, { existing });
     this.dir = join(workspace.dir, "projects", label);
     this.cli = join(workspace.dir, "node_modules/pulumi-wechat/dist/fleet/cli.js");
     this.runs = 0;
@@ -156,11 +196,11 @@ class FleetBench {
   }
 
   /** `pulumi-wechat-fleet <op> --spec fleet.json …` in the project; its exit code, report, wall time and memory. */
-  async runner(op, flags) {
+  async runner(op, flags, env = {}) {
     const json = join(this.dir, `report-${++this.runs}.json`);
     const args = [this.cli, op, "--spec", "fleet.json", ...flags, "--json", json];
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd: this.dir, env: { ...this.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const memory = watchTree(child.pid);
     let stdout = "";
     let stderr = "";
@@ -183,10 +223,18 @@ class FleetBench {
     return { code, stdout, stderr, seconds, report, memory: memory.stop() };
   }
 
+  /** The runner, which must exit 0 with no shard failed (the template's steps). */
+  async runnerChecked(op, flags) {
+    const run = await this.runner(op, flags);
+    const failed = (run.report?.stacks ?? []).filter((s) => s.status !== "done");
+    if (run.code !== 0 || failed.length > 0) throw new Error(`${this.label}: pulumi-wechat-fleet ${op} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
+    return run;
+  }
+
   /** One step: the runner, the calls it made, and a check that it did what it should. */
   async step(step, flags, changed) {
     await this.wechat.clearCalls();
-    const run = await this.runner(step.op, flags);
+    const run = await this.runner(step.op, flags, step.env);
     if (run.code !== step.exit) {
       throw new Error(`${this.label} ${step.key}: pulumi-wechat-fleet ${step.op} exited ${run.code}, expected ${step.exit}\n${run.stdout}\n${run.stderr}`);
     }
@@ -194,11 +242,18 @@ class FleetBench {
     const calls = { ...summarizeCalls(log, this.latency), raw: log.counts };
     const counts = totalCounts(run.report);
     await this.check(step.key, counts, run.report, changed);
-    const result = { ...run, calls, counts, minimum: fleetMinimum(step.key, this.world.counts, changed), shards: run.report?.shards };
+    const stacks = run.report?.stacks ?? [];
+    const look = {
+      engine: stacks.filter((s) => s.engineLook !== undefined).length,
+      engineWhy: [...new Set(stacks.flatMap((s) => (s.engineLook === undefined ? [] : [s.engineLook.replace(/urn:\S+/g, "<urn>")])))],
+      settled: stacks.filter((s) => s.settled === true).length,
+      looked: stacks.filter((s) => s.settled !== undefined).length,
+    };
+    const result = { ...run, calls, counts, look, minimum: fleetMinimum(step.minimum ?? step.key, this.world.counts, changed), shards: run.report?.shards };
     delete result.stdout;
     say(
       `${this.label} ${step.key}: ${run.seconds.toFixed(1)} s, ${run.report?.shards} shards, ${calls.total} WeChat calls, ` +
-        `peak ${run.memory.peakMb.toFixed(0)} MB in ${run.memory.peakProcesses} processes`,
+        `peak ${run.memory.peakMb.toFixed(0)} MB in ${run.memory.peakProcesses} processes; the engine looked at ${look.engine} stacks${look.engineWhy.length ? ` (${look.engineWhy.join("; ")})` : ""}, ${look.settled} of ${look.looked} settled`,
     );
     return result;
   }
@@ -215,11 +270,20 @@ class FleetBench {
       up: { created: resources },
       noChange: { unchanged: resources, created: 0, updated: 0, deleted: 0 },
       drift: { unchanged: resources },
+      engineDrift: { unchanged: resources },
       oobDrift: { created: changed.plugins + changed.links },
       oobUp: { created: changed.plugins + changed.links },
       destroy: { deleted: resources },
     }[key];
     for (const [name, n] of Object.entries(want)) if (counts[name] !== n) problems.push(`${name} ${counts[name]}, expected ${n}`);
+    if (["drift", "engineDrift", "noChange"].includes(key)) {
+      const lines = report.stacks.reduce((sum, s) => sum + s.drift.length, 0);
+      if (lines !== 0) problems.push(`${lines} drift lines, expected none`);
+      // With the fleet's stacks as WeChat holds them, every look finds its stack settled (plan.ts); a stack not
+      // looked at (no settled in its report) is one the runner went through the engine's up for.
+      const unsettled = report.stacks.filter((s) => s.settled !== true).map((s) => s.stack);
+      if (unsettled.length > 0) problems.push(`stacks not settled: ${unsettled.slice(0, 5).join(", ")}${unsettled.length > 5 ? ", …" : ""}`);
+    }
     if (key === "oobDrift") {
       const lines = report.stacks.reduce((sum, s) => sum + s.drift.length, 0);
       if (lines !== changed.plugins + changed.links) problems.push(`${lines} drift lines, expected ${changed.plugins + changed.links}`);
@@ -278,7 +342,67 @@ async function runFleet(workspace, size, latency, shards, concurrency) {
       }
       results[step.key] = await bench.step(step, flags, changed);
     }
-    return { size, counts: bench.world.counts, results, changed, concurrency };
+    return { size, counts: bench.world.counts, results, changed, concurrency, latency };
+  } finally {
+    await bench.close();
+  }
+}
+
+/**
+ * The drift-only mode: WeChat as the seed's generate.existing and WeChat's quick updates leave it, the states written
+ * from a real template stack and imported (fleet-state.mjs), then `drift`, a no-change `up` and, with engineCheck,
+ * `drift` through the engine's refresh.
+ */
+async function runDriftOnly(workspace, size, latency, shards, concurrency, engineCheck) {
+  const bench = new FleetBench(workspace, `drift-only-${sizeLabel(size)}`, size, latency, { existing: true });
+  const making = {};
+  let started = performance.now();
+  await bench.start();
+  try {
+    say(`${bench.label}: setting the ${bench.world.counts.plugins} bindings' versions through WeChat's API`);
+    making.versions = await setVersions(bench.emulator.url, bench.world);
+    making.world = (performance.now() - started) / 1000;
+    say(`${bench.label}: WeChat made in ${making.world.toFixed(1)} s (${making.versions.calls} calls for the versions, ${making.versions.seconds.toFixed(1)} s)`);
+
+    started = performance.now();
+    const links = Math.max(1, size.linksPer);
+    const template = new FleetBench(workspace, `template-${sizeLabel(size)}`, { miniPrograms: links, pluginsPer: size.pluginsPer, officialAccounts: 1, linksPer: links }, 0);
+    await template.start();
+    let deployment;
+    try {
+      deployment = await templateDeployment(template);
+    } finally {
+      await template.close();
+    }
+    making.template = (performance.now() - started) / 1000;
+    say(`${bench.label}: template stack made for real and exported in ${making.template.toFixed(1)} s`);
+
+    started = performance.now();
+    const count = shards ?? Math.max(1, Math.ceil(bench.world.counts.resources / resourcesPerShard));
+    let done = 0;
+    const imported = await importStates({
+      dir: bench.dir,
+      env: bench.env,
+      world: bench.world,
+      shards: count,
+      template: deployment,
+      wechat: await bench.wechat.state(),
+      concurrency: Math.max(2, concurrency),
+      progress: () => {
+        done += 1;
+        if (done % 20 === 0 || done === count) say(`${bench.label}: ${done} of ${count} stacks imported (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      },
+    });
+    if (imported.resources !== bench.world.counts.resources) throw new Error(`imported ${imported.resources} resources, the fleet has ${bench.world.counts.resources}`);
+    making.states = imported.seconds;
+    making.stacks = imported.stacks;
+    say(`${bench.label}: ${imported.resources} resources in ${imported.stacks} stacks written and imported in ${imported.seconds.toFixed(1)} s`);
+
+    const flags = ["--concurrency", String(concurrency)];
+    const steps = engineCheck ? [...driftOnlySteps, engineDriftStep] : driftOnlySteps;
+    const results = {};
+    for (const step of steps) results[step.key] = await bench.step(step, flags, { plugins: 0, links: 0 });
+    return { size, counts: bench.world.counts, results, concurrency, latency, making, steps };
   } finally {
     await bench.close();
   }
@@ -326,11 +450,32 @@ function fleetTable(run, steps) {
   heading("Time and memory");
   line("wall time (the runner's command)", (r) => `**${fmtSeconds(r.seconds)}**`);
   line("WeChat busy: first call to last answer", (r) => (r.calls.total === 0 ? "–" : fmtSeconds(r.calls.spanSeconds)));
+  if (steps.some((s) => ["drift", "noChange", "engineDrift"].includes(s.key))) {
+    const floor = (r, s, kinds) => (["drift", "noChange", "engineDrift", "oobDrift"].includes(s.key) ? fmtSeconds(wechatFloor(r.minimum, kinds, run.latency, run.concurrency)) : "–");
+    line(`WeChat floor: list calls × latency ÷ ${inFlight(run.concurrency)} in flight`, (r, s) => floor(r, s, listKinds));
+    line("WeChat floor with the token calls", (r, s) => floor(r, s, undefined));
+    line("stacks the runner looked at / the engine looked at / settled", (r) => (r.look.looked === 0 ? "–" : `${r.look.looked - r.look.engine} / ${r.look.engine} / ${r.look.settled}`));
+  }
   line("slowest shard", (r) => fmtSeconds(Math.max(0, ...(r.report?.stacks ?? []).map((s) => s.seconds))));
   line("shards / concurrency", (r) => `${r.shards} / ${run.concurrency ?? 1}`);
   line("peak RSS, runner and every process under it", (r) => `**${fmtMb(r.memory.peakMb)}**`);
   line("most processes at once", (r) => String(r.memory.peakProcesses));
   return lines.join("\n");
+}
+
+const listKinds = ["/wxa/plugin#list", "/cgi-bin/wxopen/wxamplinkget"];
+
+/**
+ * The calls the runner has in flight at most when it looks itself (look.ts): each running shard reads --parallel
+ * resources at once (32 by default), `concurrency` shards at once, all through the token broker's one client, whose
+ * pool holds 16 connections to WeChat (provider/client/transport.ts), one call each: the smaller bounds it.
+ */
+const inFlight = (concurrency) => Math.min(defaultParallel * concurrency, brokerConnections);
+
+/** The least time WeChat's latency allows for `minimum`'s calls of `kinds` (all kinds when undefined), `inFlight` at a time. */
+function wechatFloor(minimum, kinds, latency, concurrency) {
+  const calls = Object.entries(minimum).reduce((sum, [kind, n]) => sum + (kinds === undefined || kinds.includes(kind) ? n : 0), 0);
+  return (calls * latency) / 1000 / inFlight(concurrency);
 }
 
 function growthTable(singles, fleet, fit) {
@@ -421,7 +566,12 @@ async function main() {
   try {
     const world = generateFleet(opts.size);
     const shards = opts.shards ?? Math.max(1, Math.ceil(world.counts.resources / resourcesPerShard));
-    say(`fleet: ${world.counts.resources} resources (${opts.size.miniPrograms} mini programs × ${opts.size.pluginsPer} plugins, ${opts.size.officialAccounts} official accounts × ${opts.size.linksPer} links), ${shards} shards, concurrency ${opts.concurrency}`);
+    say(`fleet: ${world.counts.resources} resources (${opts.size.miniPrograms} mini programs × ${opts.size.pluginsPer} plugins, ${opts.size.officialAccounts} official accounts × ${opts.size.linksPer} links), ${shards} shards, concurrency ${opts.concurrency}${opts.driftOnly ? ", drift only" : ""}`);
+    if (opts.driftOnly) {
+      const run = await runDriftOnly(workspace, opts.size, opts.latency, opts.shards, opts.concurrency, opts.engineCheck);
+      process.stdout.write(`${driftOnlyReport(run, loadAtStart, (performance.now() - started) / 60_000)}\n`);
+      return;
+    }
     fleet = await runFleet(workspace, opts.size, opts.latency, opts.shards, opts.concurrency);
     for (const resources of opts.singleSizes) {
       const size = scaledSize(opts.size, resources);
@@ -466,6 +616,52 @@ async function main() {
     writeFileSync(opts.chart, svg);
     say(`chart written to ${opts.chart}`);
   }
+}
+
+function driftOnlyReport(run, loadAtStart, minutes) {
+  const s = run.size;
+  const r = run.results;
+  const { making } = run;
+  const peak = Math.max(...Object.values(r).map((x) => x.memory.peakMb));
+  const mark = (ok) => (ok ? "yes" : "**no**");
+  const lines = [row(["target", "measured", "met"]), row(["---", "---:", ":---:"])];
+  const exact = (key) => callKinds.every((kind) => r[key].calls.byKind[kind.key] === (r[key].minimum[kind.key] ?? 0)) && r[key].calls.byKind.other === 0;
+  const large = run.counts.resources > 10_000;
+  lines.push(row(["`drift`: the minimum of calls", `${r.drift.calls.total} / ${sumOf(r.drift.minimum)}`, mark(exact("drift"))]));
+  lines.push(row(["no-change `up`: the minimum of calls", `${r.noChange.calls.total} / ${sumOf(r.noChange.minimum)}`, mark(exact("noChange"))]));
+  lines.push(row(["every stack looked at by the runner itself, and settled", `${r.drift.look.looked - r.drift.look.engine} of ${r.drift.shards}, ${r.drift.look.settled} settled`, mark(r.drift.look.engine === 0 && r.drift.look.settled === r.drift.shards)]));
+  if (large) {
+    lines.push(row(["`drift` within 2 min", fmtSeconds(r.drift.seconds), mark(r.drift.seconds <= 120)]));
+  } else {
+    lines.push(row(["`drift` within 15 s", fmtSeconds(r.drift.seconds), mark(r.drift.seconds <= 15)]));
+    lines.push(row(["no-change `up` within 20 s", fmtSeconds(r.noChange.seconds), mark(r.noChange.seconds <= 20)]));
+  }
+  lines.push(row([`memory within 4 GB at concurrency ${run.concurrency}`, fmtMb(peak), mark(peak <= 4096)]));
+  if (r.engineDrift) {
+    const agree = r.engineDrift.counts.unchanged === r.drift.counts.unchanged && r.engineDrift.look.settled === r.drift.look.settled;
+    lines.push(row(["the engine's refresh agrees (no drift, every stack settled)", `${r.engineDrift.counts.unchanged} unchanged, ${r.engineDrift.look.settled} of ${r.engineDrift.shards} settled`, mark(agree)]));
+  }
+  const why = [...new Set(Object.values(r).flatMap((x) => (x === r.engineDrift ? [] : x.look.engineWhy)))];
+  return [
+    machine(loadAtStart, run.latency),
+    `- Benchmark wall time, set-up included: ${minutes.toFixed(1)} min`,
+    "",
+    `### Drift only: ${run.counts.resources} resources (${s.miniPrograms} mini programs × ${s.pluginsPer} plugins, ${s.officialAccounts} official accounts × ${s.linksPer} links), ${r.drift.shards} shards, ${run.concurrency} at once`,
+    "",
+    `Made without the engine's creates: WeChat in ${fmtSeconds(making.world)} (the seed's generate.existing, then ${making.versions.calls} calls of WeChat's API setting the versions, ${fmtSeconds(making.versions.seconds)}); a template stack made for real (\`up\`, both admins accepting the links, \`up\` again) and exported in ${fmtSeconds(making.template)}; ${making.stacks} stacks created, tagged and their states imported (\`pulumi stack init\`, \`stack tag set\`, \`stack import\`, ${Math.max(2, run.concurrency)} stacks at once) in ${fmtSeconds(making.states)}.`,
+    "",
+    fleetTable(run, run.steps),
+    "",
+    ...(why.length > 0 ? [`The engine looked instead of the runner: ${why.join("; ")}.`, ""] : []),
+    "### Against the targets",
+    "",
+    lines.join("\n"),
+    "",
+    `WeChat floor: the minimum's list calls (one per account) × ${run.latency} ms ÷ the calls in flight, here ${inFlight(run.concurrency)}: the runner's own look reads --parallel (${defaultParallel}) resources of each of ${run.concurrency} shards at once, through the token broker's one client, whose pool holds ${brokerConnections} connections to WeChat, so the smaller of ${defaultParallel * run.concurrency} and ${brokerConnections} bounds it; the accounts' tokens go through the same pool, hence the second floor.`,
+    "",
+    legend,
+    "",
+  ].join("\n");
 }
 
 const legend = `Minimums: the platform's component token once, the pages of its authorizer list once (for the accounts' refresh
