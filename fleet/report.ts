@@ -260,7 +260,8 @@ function result(report: FleetReport, shard: ShardReport): string {
 function headline(report: FleetReport): string {
   const shards = `${report.stacks.length} ${report.stacks.length === 1 ? "shard" : "shards"}`;
   const missing = report.missingParts ?? [];
-  const missingNote = missing.length > 0 ? `, ${missing.length} of ${missing.length + report.parts.length} parts missing` : "";
+  // With parts missing, "no drift" would claim more than was checked.
+  const missingNote = missing.length > 0 ? ` checked, ${missing.length} of ${missing.length + report.parts.length} parts missing` : "";
   return `${outcome(report, shards)}${missingNote}`;
 }
 

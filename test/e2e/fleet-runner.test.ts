@@ -284,6 +284,11 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toContain("## WeChat fleet `drift`: no drift in 3 shards");
     expect(merged.stdout).toContain("this report covers parts 1/2, 2/2 of the shards");
+    // A part missing (its job cancelled, its artifact lost): named, and exit 1, never "no drift".
+    const partial = await fleet("report", "--merge", join(dir, `report-${runs - 2}.json`));
+    expect(partial.code, partial.stdout + partial.stderr).toBe(1);
+    expect(partial.stdout).toContain("Part 2/2 is missing: its shards were not checked.");
+    expect(partial.stdout).toContain("## WeChat fleet `drift`: no drift in 2 shards checked, 1 of 2 parts missing");
   });
 
   it("a mistyped --stack-prefix is refused before any WeChat call, naming the fleet that manages the accounts, and makes no stack", async () => {

@@ -322,7 +322,7 @@ describe("merging the reports of --only runs", () => {
     expect(merged.missingParts).toEqual(["2/4", "4/4"]);
     expect(exitCode(merged)).toBe(1);
     const text = renderMarkdown(merged);
-    expect(text).toMatch(/^## WeChat fleet `drift`: no drift in 4 shards, 2 of 4 parts missing\n/);
+    expect(text).toMatch(/^## WeChat fleet `drift`: no drift in 4 shards checked, 2 of 4 parts missing\n/);
     expect(text).toContain("this report covers parts 1/4, 3/4 of the shards · 1 min 15 s · exit 1");
     expect(text).toContain("**Parts 2/4 and 4/4 are missing: their shards were not checked.** Merge every part's `--json` report");
     expect(text.indexOf("are missing")).toBeLessThan(text.indexOf("| shard |"));
