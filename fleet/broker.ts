@@ -20,6 +20,11 @@ export interface TokenBroker {
   stats(): BrokerStats;
   /** The broker's client: the runner's own reads (look.ts) share its tokens and connections. */
   client: WeChatClient;
+  /**
+   * Makes the client able to serve these accounts as the broker serves the stacks: the authorizers' refresh tokens are
+   * read from api_get_authorizer_list (once per run) when an account has no configured credential.
+   */
+  know(appIds: Iterable<string>): Promise<void>;
 }
 
 export interface BrokerStats {
@@ -43,6 +48,12 @@ function kindOf(url: string): keyof BrokerStats | undefined {
   return kinds[url] ?? (/^https?:\/\//i.test(url) ? "accountTokens" : undefined);
 }
 
+/**
+ * Connections to WeChat the broker's client keeps (a provider's keeps 16): the runner's own look reads a whole fleet
+ * through it, an account's token and then its list, each waiting on WeChat's latency, not on this machine.
+ */
+const runnerConnections = 64;
+
 /** Pages of api_get_authorizer_list read at once. */
 const listConcurrency = 4;
 
@@ -61,6 +72,8 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
   const expected = digest(`Bearer ${secret}`);
   const fetched: BrokerStats = { componentTokens: 0, accountTokens: 0, authorizerListPages: 0 };
   const client = new WeChatClient(config, {
+    // The stacks' providers and the runner's own look share this one pool: the runner reads thousands of accounts.
+    connections: runnerConnections,
     answered: (request) => {
       const kind = kindOf(request.url);
       if (kind !== undefined) fetched[kind] += 1;
@@ -68,6 +81,12 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
   });
   const authorizers = new SharedFetch<"all", string[]>();
   const lookUp = (appId: string | null) => lookUpAccount(client, authorizers, appId);
+  const know = async (appIds: Iterable<string>) => {
+    const component = client.config.component;
+    if (component && [...appIds].some((appId) => client.tokens.sourceFor(appId) === undefined)) {
+      await authorizers.get("all", () => listAuthorizers(client, component, listConcurrency));
+    }
+  };
 
   const server = http.createServer((request, response) => {
     // Compared as digests, so that neither the time taken nor a length mismatch tells a guesser anything.
@@ -94,6 +113,7 @@ export async function startTokenBroker(config: ProviderConfig): Promise<TokenBro
     secret,
     stats: () => ({ ...fetched }),
     client,
+    know,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Providers keep their connections alive for the whole run; without this, close() would wait for them to time out.

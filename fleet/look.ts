@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { RefreshedResource } from "../drift/engine-events";
 import { inPool } from "../provider/client/pool";
-import { dynamicTypePrefix, typeNameOf, urnName } from "../provider/identity";
+import { accountOf, dynamicTypePrefix, typeNameOf, urnName } from "../provider/identity";
 import type { Providers } from "../provider/providers";
 
 /**
@@ -39,19 +39,25 @@ interface StateResource {
 /** Pulumi's marker of a secret value in an exported state. */
 const secretSignature = "4dabf18193072939515e22adb298388d";
 
-/** The provider modules this release's resources are stored with (dynamic/plugin.ts, dynamic/link.ts). */
-const ownProviders = new Set(["plugin", "link"].map((name) => `require("pulumi-wechat/dist/provider/dynamic/${name}.js")`));
+/**
+ * The provider modules this release's resources are stored with (dynamic/plugin.ts, dynamic/link.ts): Pulumi's closure
+ * serializer stores a few lines of text that require one of them.
+ */
+const ownProviders = ["plugin", "link"].map((name) => `require("pulumi-wechat/dist/provider/dynamic/${name}.js")`);
 
 /** Reads of one shard at once: each waits on WeChat, not on this machine; an account's resources share one list. */
-export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, parallel: number): Promise<Look> {
+export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, know: (appIds: string[]) => Promise<void>, parallel: number): Promise<Look> {
   const { deployment } = await ws.exportStack(stack);
   if ((deployment?.pending_operations ?? []).length > 0) return { engine: "the state holds operations a killed run left pending" };
   const resources = ((deployment?.resources ?? []) as StateResource[]).filter((resource) => !resource.type.startsWith("pulumi:"));
   for (const resource of resources) {
     if (!resource.type.startsWith(dynamicTypePrefix) || typeNameOf(resource.type) === undefined) return { engine: `the state holds ${resource.urn}, of a type the runner does not plan` };
     if (JSON.stringify(resource).includes(secretSignature)) return { engine: `the state holds secrets in ${resource.urn}` };
-    if (!ownProviders.has(String(resource.inputs?.__provider))) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };
+    const stored = String(resource.inputs?.__provider);
+    if (!ownProviders.some((provider) => stored.includes(provider))) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };
   }
+  // The accounts' tokens come through the broker's client, as the stacks' come through the broker.
+  await know(resources.map((resource) => accountOf(urnName(resource.urn))));
   let asStored = true;
   const refreshed = await inPool(resources, parallel, async (resource): Promise<RefreshedResource> => {
     const outputs = resource.outputs ?? {};

@@ -124,7 +124,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
     const look = createProviders(options.config, { client: broker.client, warn: () => undefined });
-    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted, look);
+    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted, look, (appIds) => broker.know(appIds));
     let failed = false;
     const run = async (index: number) => {
       const report = await shard.run(index);
@@ -174,6 +174,8 @@ class ShardRun {
     private readonly interrupted: Map<number, Interrupted>,
     /** The resources on the token broker's client, for the runner's own look (look.ts). */
     private readonly look: Providers,
+    /** The broker's way to serve accounts it has no configured credential for. */
+    private readonly know: (appIds: string[]) => Promise<void>,
   ) {}
 
   async run(shard: number): Promise<ShardReport> {
@@ -236,7 +238,7 @@ class ShardRun {
     const plan = async () => {
       // PULUMI_WECHAT_FLEET_LOOK=engine looks through the engine's refresh everywhere: to compare the two, or to rule the
       // runner's own look out when something seems off.
-      let look: Look = this.options.env[lookVariable] === "engine" ? { engine: `${lookVariable}=engine` } : await lookAtShard(this.ws, name, this.look, parallel);
+      let look: Look = this.options.env[lookVariable] === "engine" ? { engine: `${lookVariable}=engine` } : await lookAtShard(this.ws, name, this.look, this.know, parallel);
       if ("engine" in look) {
         this.engineLooks.set(name, look.engine);
         log.write(`\nLooking through the engine's refresh (pulumi refresh --preview-only): ${look.engine}.\n`);

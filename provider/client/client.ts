@@ -6,6 +6,8 @@ import { Send, Transport, WeChatRequest, WeChatResponse } from "./transport";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
+  /** Connections kept alive to WeChat (see Transport); a provider's 16 unless given. */
+  connections?: number;
   /** Told of every request WeChat (or a token source) answered, once retries are done: the token broker counts them. */
   answered?: (request: WeChatRequest) => void;
 }
@@ -21,7 +23,7 @@ export class WeChatClient {
 
   constructor(readonly config: ProviderConfig, options: ClientOptions = {}) {
     const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: config.maxAttempts, ...options.retry };
-    const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
+    const transport = new Transport({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs, connections: options.connections });
     this.transport = transport;
     this.send = async (request, context) => {
       const answer = await withRetry(() => transport.send(request, context), retry, request.tokenService ? "final" : "retried");

@@ -32,6 +32,8 @@ export type Send = (request: WeChatRequest, context: CallContext) => Promise<WeC
 export interface TransportOptions {
   endpoint: string;
   requestTimeoutMs: number;
+  /** Connections kept alive to the endpoint (and to a token service), at most; 16 unless given. */
+  connections?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export class Transport {
   private get agent(): Undici.Agent {
     return (this.agentInstance ??= new (undici().Agent)({
       keepAliveTimeout: 30_000,
-      connections: 16,
+      connections: this.options.connections ?? 16,
       headersTimeout: this.options.requestTimeoutMs,
       bodyTimeout: this.options.requestTimeoutMs,
     }));

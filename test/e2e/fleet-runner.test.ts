@@ -164,6 +164,10 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
     expect(drift.report!.stacks.flatMap((s) => s.waiting)).toHaveLength(officialAccounts.length * 3);
     expect(total(drift.report!, "unchanged")).toBe(resources);
     expect(await writes()).toEqual([]);
+    // The runner looked at every stack itself (fleet/look.ts): no engine refresh, one list per account.
+    expect(drift.report!.stacks.map((s) => s.engineLook)).toEqual(drift.report!.stacks.map(() => undefined));
+    const { counts } = await emulator.calls();
+    expect((counts["/wxa/plugin#list"] ?? 0) + (counts["/cgi-bin/wxopen/wxamplinkget"] ?? 0)).toBe(miniPrograms.length + officialAccounts.length);
   });
 
   it("drift compares WeChat with the spec as it is now: a version changed, a plugin dropped and one added are drift (exit 2), and nothing is written", async () => {
