@@ -313,6 +313,12 @@ export function renderMarkdown(report: FleetReport): string {
   lines.push("", `**Tokens fetched from WeChat** (by the run's token broker): ${tokens.length > 0 ? tokens.map(([kind, n]) => `${words(kind)} ${n}`).join(" · ") : "none"}`);
   const skipped = report.stacks.filter((s) => s.status === "skipped").map((s) => `\`${s.stack}\``);
   const tail = skipped.length > 0 ? ["", `Not started (after a failure with --fail-fast, or an interruption): ${skipped.join(", ")}.`] : [];
+  const engine = report.stacks.filter((s) => s.engineLook !== undefined);
+  if (engine.length > 0) {
+    const some = engine.slice(0, inlineItems).map((s) => `\`${s.stack}\` (${s.engineLook})`);
+    const more = engine.length > inlineItems ? `, and ${engine.length - inlineItems} more` : "";
+    lines.push("", `Looked at through the engine's refresh, not the runner's own reads: ${some.join(", ")}${more}.`);
+  }
 
   if (report.operation === "recover" && report.stacks.length === 0) {
     lines.push("", "No stack of the fleet is locked or holds operations a killed run left pending: nothing was changed.");

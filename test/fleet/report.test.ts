@@ -294,6 +294,14 @@ describe("the Markdown report", () => {
   });
 });
 
+describe("the runner's looks", () => {
+  it("names the stacks the engine looked at instead of the runner, and why; none when the runner looked at all", () => {
+    expect(renderMarkdown(report({ operation: "drift", stacks: [shard(0), shard(1)] }))).not.toContain("Looked at through the engine's refresh");
+    const text = renderMarkdown(report({ operation: "drift", stacks: [shard(0), shard(1, { engineLook: "the state holds operations a killed run left pending" })] }));
+    expect(text).toContain("Looked at through the engine's refresh, not the runner's own reads: `wechat-fleet-1` (the state holds operations a killed run left pending).");
+  });
+});
+
 describe("merging the reports of --only runs", () => {
   const a = report({ parts: ["1/2"], startedAt: "2026-11-25T10:00:05.000Z", seconds: 60, stacks: [shard(0), shard(2, { drift: [driftLine] })] });
   const b = report({ parts: ["2/2"], startedAt: "2026-11-25T10:00:00.000Z", seconds: 90, tokens: { componentTokens: 1, accountTokens: 7 }, stacks: [shard(3), shard(1)] });
