@@ -16,7 +16,6 @@
 //   the state imported (`pulumi stack import`).
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 const require = createRequire(import.meta.url);

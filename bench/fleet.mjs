@@ -28,12 +28,11 @@ import { component, fleetMinimum, generateFleet, scaledSize } from "./fleet-worl
 
 const require = createRequire(import.meta.url);
 const { startEmulator, EmulatorClient } = require("../dist/emulator/index.js");
-const { defaultConcurrency, resourcesPerShard } = require("../dist/fleet/runner.js");
+const { defaultConcurrency, lookShardsPerSlot, resourcesPerShard } = require("../dist/fleet/runner.js");
+const { runnerConnections } = require("../dist/fleet/broker.js");
 const { defaultParallel } = require("../dist/drift/report.js");
 const { lookVariable } = require("../dist/fleet/look.js");
 
-/** The broker client's connections to WeChat (provider/client/transport.ts): the runner's own look reads through it. */
-const brokerConnections = 16;
 
 const usage = `Usage: npm run bench:fleet -- [options]
 
@@ -466,11 +465,11 @@ function fleetTable(run, steps) {
 const listKinds = ["/wxa/plugin#list", "/cgi-bin/wxopen/wxamplinkget"];
 
 /**
- * The calls the runner has in flight at most when it looks itself (look.ts): each running shard reads --parallel
- * resources at once (32 by default), `concurrency` shards at once, all through the token broker's one client, whose
- * pool holds 16 connections to WeChat (provider/client/transport.ts), one call each: the smaller bounds it.
+ * The calls the runner has in flight at most when it looks itself (look.ts): each shard it looks at reads --parallel
+ * resources at once (32 by default), `concurrency` × lookShardsPerSlot shards at once, all through the token broker's
+ * one client, whose pool holds runnerConnections connections to WeChat, one call each: the smaller bounds it.
  */
-const inFlight = (concurrency) => Math.min(defaultParallel * concurrency, brokerConnections);
+const inFlight = (concurrency) => Math.min(defaultParallel * concurrency * lookShardsPerSlot, runnerConnections);
 
 /** The least time WeChat's latency allows for `minimum`'s calls of `kinds` (all kinds when undefined), `inFlight` at a time. */
 function wechatFloor(minimum, kinds, latency, concurrency) {
@@ -657,7 +656,7 @@ function driftOnlyReport(run, loadAtStart, minutes) {
     "",
     lines.join("\n"),
     "",
-    `WeChat floor: the minimum's list calls (one per account) × ${run.latency} ms ÷ the calls in flight, here ${inFlight(run.concurrency)}: the runner's own look reads --parallel (${defaultParallel}) resources of each of ${run.concurrency} shards at once, through the token broker's one client, whose pool holds ${brokerConnections} connections to WeChat, so the smaller of ${defaultParallel * run.concurrency} and ${brokerConnections} bounds it; the accounts' tokens go through the same pool, hence the second floor.`,
+    `WeChat floor: the minimum's list calls (one per account) × ${run.latency} ms ÷ the calls in flight, here ${inFlight(run.concurrency)}: the runner's own look reads --parallel (${defaultParallel}) resources of each of ${run.concurrency * lookShardsPerSlot} shards at once (${lookShardsPerSlot} per --concurrency slot), through the token broker's one client, whose pool holds ${runnerConnections} connections to WeChat, so the smaller of ${defaultParallel * run.concurrency * lookShardsPerSlot} and ${runnerConnections} bounds it; the accounts' tokens go through the same pool, hence the second floor.`,
     "",
     legend,
     "",

@@ -52,7 +52,7 @@ function kindOf(url: string): keyof BrokerStats | undefined {
  * Connections to WeChat the broker's client keeps (a provider's keeps 16): the runner's own look reads a whole fleet
  * through it, an account's token and then its list, each waiting on WeChat's latency, not on this machine.
  */
-const runnerConnections = 64;
+export const runnerConnections = 64;
 
 /** Pages of api_get_authorizer_list read at once. */
 const listConcurrency = 4;

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { EngineEvents, type ResourceOutcome } from "../drift/engine-events";
 import type { ProviderConfig } from "../provider/config";
-import { inPool } from "../provider/client/pool";
+import { inPool, limiter } from "../provider/client/pool";
 import { startTokenBroker } from "./broker";
 import { planShard } from "./plan";
 import { type Interrupted, clearInterrupted, lockHolder, recoveryOutcome } from "./recover";
@@ -67,6 +67,12 @@ export function defaultShards(spec: FleetSpec): number {
   return Math.max(1, Math.ceil(fleetResources(spec).length / resourcesPerShard));
 }
 
+/**
+ * Shards looked at at once per --concurrency slot, in drift and up: the runner's own look costs a `pulumi stack export`
+ * (a fifth of a CPU-second for 250 resources) and reads that wait on WeChat.
+ */
+export const lookShardsPerSlot = 4;
+
 /** Stacks at once: the CLI, the program and the provider of each stack want a core while they start. */
 export function defaultConcurrency(cores = availableParallelism()): number {
   return Math.max(2, cores);
@@ -124,14 +130,17 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     });
     const progress = new Progress(options.progress, selected.length, operation === "preview" || operation === "drift" ? "to change" : "changed");
     const look = createProviders(options.config, { client: broker.client, warn: () => undefined });
-    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted, look, (appIds) => broker.know(appIds));
+    const shard = new ShardRun(ws, options, shards, tagged, names, progress, interrupted, look, (appIds) => broker.know(appIds), limiter(options.concurrency));
     let failed = false;
     const run = async (index: number) => {
       const report = await shard.run(index);
       if (report.status === "failed") failed = true;
       return report;
     };
-    stacks = await inPool(selected, options.concurrency, run, () => options.stop?.aborted === true || (options.failFast && failed));
+    // A shard the runner looks at itself costs an export and reads that wait on WeChat; only its Pulumi operations take
+    // one of the --concurrency slots (a CLI, a language host, a program and a provider, each wanting a core).
+    const shardsAtOnce = operation === "drift" || operation === "up" ? options.concurrency * lookShardsPerSlot : options.concurrency;
+    stacks = await inPool(selected, shardsAtOnce, run, () => options.stop?.aborted === true || (options.failFast && failed));
     progress.close();
     if (operation === "up") warnAdoptStillSet(options, shard.managed);
   } finally {
@@ -176,6 +185,8 @@ class ShardRun {
     private readonly look: Providers,
     /** The broker's way to serve accounts it has no configured credential for. */
     private readonly know: (appIds: string[]) => Promise<void>,
+    /** At most --concurrency Pulumi operations at once, whichever shards they are for. */
+    private readonly pulumiSlot: <R>(task: () => Promise<R>) => Promise<R>,
   ) {}
 
   async run(shard: number): Promise<ShardReport> {
@@ -243,7 +254,7 @@ class ShardRun {
         this.engineLooks.set(name, look.engine);
         log.write(`\nLooking through the engine's refresh (pulumi refresh --preview-only): ${look.engine}.\n`);
         const events = collect();
-        await (await stack()).previewRefresh({ ...options(events), runProgram: false });
+        await this.pulumiSlot(async () => (await stack()).previewRefresh({ ...options(events), runProgram: false }));
         look = { refreshed: events.refreshedResources(), asStored: events.refreshedAsStored() };
       }
       for (const resource of look.refreshed) this.managed.add(resource.name);
@@ -254,28 +265,28 @@ class ShardRun {
       return planned;
     };
     if (operation === "destroy") {
-      await (await stack()).destroy({ ...options(collect()), runProgram: true, remove: true });
+      await this.pulumiSlot(async () => (await stack()).destroy({ ...options(collect()), runProgram: true, remove: true }));
     } else if (operation === "recover") {
       // Its pending operations dropped and its lock gone (recover.ts): a refresh reads back what the killed run did, then
       // an update of exactly the creates that were pending adopts what WeChat made of them and creates the rest. Nothing
       // else is applied, deleted or adopted: the next `up` (or `destroy`, if that was killed) does what it does.
       const { pendingCreates } = this.interrupted.get(shard)!;
-      await (await stack()).refresh({ ...options(collect()), runProgram: false });
+      await this.pulumiSlot(async () => (await stack()).refresh({ ...options(collect()), runProgram: false }));
       // A pending create the spec no longer declares is left out: it is not to be made.
       const declaredNames = new Set(declared.map((resource) => resource.name));
       const targets = pendingCreates.filter((create) => declaredNames.has(create.name)).map((create) => create.urn);
-      if (targets.length > 0) await (await stack()).up({ ...options(collect()), runProgram: true, target: targets });
+      if (targets.length > 0) await this.pulumiSlot(async () => (await stack()).up({ ...options(collect()), runProgram: true, target: targets }));
     } else if (operation === "drift") {
       return (await plan()).outcomes;
     } else if (operation === "preview") {
-      await (await stack()).preview({ ...options(collect()), runProgram: true, refresh: true });
+      await this.pulumiSlot(async () => (await stack()).preview({ ...options(collect()), runProgram: true, refresh: true }));
     } else {
       if (this.existing.has(name)) {
         const { settled, outcomes } = await plan();
         if (settled) return outcomes;
         log.write("\nThe look and the spec call for changes: running the update.\n\n");
       }
-      await (await stack()).up({ ...options(collect()), runProgram: true, refresh: true });
+      await this.pulumiSlot(async () => (await stack()).up({ ...options(collect()), runProgram: true, refresh: true }));
     }
     return undefined;
   }

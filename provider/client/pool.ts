@@ -26,3 +26,22 @@ export async function inPool<T, R>(
   if (failure) throw failure.error;
   return results;
 }
+
+/**
+ * A limit of `concurrency` tasks at once, shared by whoever runs tasks through it, wherever they come from: for a cost
+ * that only some steps of a larger task have (the fleet's Pulumi operations, within shards that mostly only read).
+ */
+export function limiter(concurrency: number): <R>(task: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await task();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
