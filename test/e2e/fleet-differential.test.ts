@@ -330,7 +330,9 @@ for (const [index, seedValue] of seeds.entries()) {
           if (rng.chance(0.4)) declared.set(l.miniProgramAppId, { miniProgramAppId: l.miniProgramAppId, miniProgramUsername: usernameOf(l.miniProgramAppId), adopt: true });
         }
         const free = generatedMps.filter((mp) => !links.some((l) => l.miniProgramAppId === mp));
-        for (const mp of rng.some(free, rng.int(1, 2))) declared.set(mp, { miniProgramAppId: mp, showProfile: rng.chance(0.5), notifyUsers: rng.chance(0.5) });
+        // New links name the mini program's original id too: the looks are under test here, not the link finder's
+        // "the item that appears" path, which a stack without the platform's credentials falls back on.
+        for (const mp of rng.some(free, rng.int(1, 2))) declared.set(mp, { miniProgramAppId: mp, miniProgramUsername: usernameOf(mp), showProfile: rng.chance(0.5), notifyUsers: rng.chance(0.5) });
       }
       first = spec;
       writeFileSync(join(world.dir, "fleet.json"), JSON.stringify(toFile(first), null, 2));
@@ -465,7 +467,7 @@ for (const [index, seedValue] of seeds.entries()) {
         const oa = rng.pick(oas);
         const free = world.accounts.miniPrograms.map((mp) => mp.appId).filter((mp) => !now.links.some((l) => l.officialAccountAppId === oa && l.miniProgramAppId === mp) && !next.links.get(oa)!.has(mp));
         const mp = rng.pick(free);
-        next.links.get(oa)!.set(mp, { miniProgramAppId: mp, showProfile: rng.chance(0.5) });
+        next.links.get(oa)!.set(mp, { miniProgramAppId: mp, miniProgramUsername: usernameOf(mp), showProfile: rng.chance(0.5) });
         world.changes.push(`spec: link ${oa}/${mp} added`);
       }
       writeFileSync(join(world.dir, "fleet-next.json"), JSON.stringify(toFile(next), null, 2));

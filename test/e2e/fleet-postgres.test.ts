@@ -266,6 +266,10 @@ describe("a CI matrix of three machines on one PostgreSQL backend", () => {
     expect(drift.report!.parts).toEqual([]);
     expect(driftLines(drift.report!)).toEqual([]);
     expect(total(drift.report!, "unchanged")).toBe(resources);
+    // The engine's own preview from this machine too: its stacks selected through Pulumi, as an up would.
+    const preview = await fleet(machines[3], "preview", "--spec", "fleet.yaml");
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    expect(preview.stdout).toContain("## WeChat fleet `preview`: done in 2 shards");
     expect(await writes()).toEqual([]);
   });
 
