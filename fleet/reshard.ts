@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { join, relative } from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isAppId } from "../provider/config";
 import { accountOf as accountOfName, dynamicTypePrefix, urnName } from "../provider/identity";
 import { shardOf, shardStackName } from "./shards";
-import { type FleetStack, fleetStacks, openWorkspace, shardsTag } from "./workspace";
+import { type FleetStack, fleetStacks, openWorkspace, runPulumi, shardsTag } from "./workspace";
 import { FleetError } from "./errors";
 
 /**
@@ -174,9 +173,9 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
       await ws.createStack(stack);
       await ws.setTag(stack, shardsTag, String(to));
     }
-    for (const { stack, urn } of plan.forget) await pulumi(ws, log, ["state", "delete", "--stack", stack, "--yes", urn]);
+    for (const { stack, urn } of plan.forget) await runPulumi(ws, ["state", "delete", "--stack", stack, "--yes", urn], log);
     for (const move of plan.moves) {
-      for (const urns of batches(move.urns)) await pulumi(ws, log, ["state", "move", "--source", move.source, "--dest", move.dest, "--yes", ...urns]);
+      for (const urns of batches(move.urns)) await runPulumi(ws, ["state", "move", "--source", move.source, "--dest", move.dest, "--yes", ...urns], log);
     }
     for (const stack of plan.remove) {
       const left = (await readState(ws, stacks.find((s) => s.name === stack)!)).resources.filter((r) => !r.type.startsWith("pulumi:"));
@@ -205,19 +204,3 @@ async function readState(ws: LocalWorkspace, stack: FleetStack): Promise<StackSt
   return { stack: stack.name, index: stack.index, resources: (deployment?.resources ?? []) as StateResource[] };
 }
 
-/** A `pulumi` command the Automation API has no method for, run as it runs its own: in the workspace, with its environment. */
-function pulumi(ws: LocalWorkspace, log: WriteStream, args: string[]): Promise<void> {
-  const all = [...args, "--non-interactive", "--color", "never"];
-  log.write(`\n$ pulumi ${all.join(" ")}\n`);
-  const child = spawn(ws.pulumiCommand.command, all, { cwd: ws.workDir, env: { ...process.env, ...ws.envVars }, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => log.write(chunk));
-  child.stderr.on("data", (chunk: Buffer) => {
-    log.write(chunk);
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new FleetError("FLEET_PULUMI_FAILED", `pulumi ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${stderr.trim()}`))));
-  });
-}
