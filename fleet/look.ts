@@ -45,7 +45,10 @@ const secretSignature = "4dabf18193072939515e22adb298388d";
  */
 const ownProviders = ["plugin", "link"].map((name) => `require("pulumi-wechat/dist/provider/dynamic/${name}.js")`);
 
-/** Reads of one shard at once: each waits on WeChat, not on this machine; an account's resources share one list. */
+/**
+ * The runner's look at one stack (see above), `parallel` reads at once: each waits on WeChat, not on this machine, and
+ * an account's resources share one list. `know` makes the broker's client able to serve the state's accounts.
+ */
 export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, know: (appIds: string[]) => Promise<void>, parallel: number): Promise<Look> {
   const { deployment } = await ws.exportStack(stack);
   if ((deployment?.pending_operations ?? []).length > 0) return { engine: "the state holds operations a killed run left pending" };
