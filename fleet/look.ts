@@ -36,8 +36,12 @@ interface StateResource {
   taint?: boolean;
 }
 
-/** Pulumi's marker of a secret value in an exported state. */
+/** Pulumi's marker of a secret value in an exported state: the key of the object that wraps it. */
 const secretSignature = "4dabf18193072939515e22adb298388d";
+
+function isSecret(value: unknown): boolean {
+  return typeof value === "object" && value !== null && secretSignature in value;
+}
 
 /**
  * The provider modules this release's resources are stored with (dynamic/plugin.ts, dynamic/link.ts): Pulumi's closure
@@ -55,7 +59,8 @@ export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: 
   const resources = ((deployment?.resources ?? []) as StateResource[]).filter((resource) => !resource.type.startsWith("pulumi:"));
   for (const resource of resources) {
     if (!resource.type.startsWith(dynamicTypePrefix) || typeNameOf(resource.type) === undefined) return { engine: `the state holds ${resource.urn}, of a type the runner does not plan` };
-    if (JSON.stringify(resource).includes(secretSignature)) return { engine: `the state holds secrets in ${resource.urn}` };
+    // The fleet's resources hold only flat values: a secret would be one of them, wrapped in Pulumi's marker object.
+    if (Object.values({ ...resource.inputs, ...resource.outputs }).some(isSecret)) return { engine: `the state holds secrets in ${resource.urn}` };
     const stored = String(resource.inputs?.__provider);
     if (!ownProviders.some((provider) => stored.includes(provider))) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };
   }

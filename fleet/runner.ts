@@ -166,10 +166,6 @@ function skipped(prefix: string, shard: number): ShardReport {
 class ShardRun {
   /** The resources, by name, that the stacks looked at (drift, and up's look) held before this run. */
   readonly managed = new Set<string>();
-  /** Stacks the engine looked at instead of the runner (look.ts), and why. */
-  readonly engineLooks = new Map<string, string>();
-  /** Whether each stack looked at had nothing for an up to do (plan.ts). */
-  readonly settled = new Map<string, boolean>();
 
   constructor(
     private readonly ws: LocalWorkspace,
@@ -201,31 +197,35 @@ class ShardRun {
     this.progress.start(stack, () => events.changed());
     let error: string | undefined;
     let planned: ResourceOutcome[] | undefined;
+    // Filled by the look, and kept when the update that follows it fails.
+    const looked: Looked = {};
     try {
-      planned = await this.operate(shard, stack, log, () => (events = new EngineEvents()));
+      planned = await this.operate(shard, stack, log, () => (events = new EngineEvents()), looked);
     } catch (caught) {
       error = failure(events, caught, recoverCommand(this.options));
       log.write(`\n${error}\n`);
     }
     await new Promise((resolve) => log.end(resolve));
+    const { engineLook, settled } = looked;
     const outcomes = planned ?? events.resources();
     const { counts, drift, waiting, items } = shardOutcome(operation, outcomes, events.warnings);
     const seconds = (Date.now() - started) / 1000;
     this.progress.finish(stack, { failed: error !== undefined, changed: changed(counts), seconds });
     const interrupted = this.interrupted.get(shard);
     const recovery = interrupted && recoveryOutcome(interrupted, outcomes, events.warnings);
-    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, items, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}), ...(this.engineLooks.has(stack) ? { engineLook: this.engineLooks.get(stack) } : {}), ...(this.settled.has(stack) ? { settled: this.settled.get(stack) } : {}) };
+    return { shard, stack, status: error === undefined ? "done" : "failed", counts, drift, waiting, items, error, seconds, log: relative(cwd, logPath), ...(recovery ? { recovery } : {}), ...(engineLook !== undefined ? { engineLook } : {}), ...(settled !== undefined ? { settled } : {}) };
   }
 
   /**
    * Runs the operation on the stack, each Pulumi command with the events collector `collect` returns; returns the
-   * plan's outcomes when the plan stands for the shard, nothing when the engine's events do.
-   * `drift`, and an `up` of a stack that has resources, refresh without the program and plan from the spec (see
-   * plan.ts): an up stops there when the plan finds the stack settled, as the up would only rewrite the same state,
-   * once per refreshed resource (Pulumi checkpoints every step), which takes a shard longer than the reads. A shard
-   * with anything to do pays one more list per account for its up's own refresh.
+   * plan's outcomes when the plan stands for the shard (none when the engine's events do); says in `looked` how the
+   * stack was looked at.
+   * `drift`, and an `up` of a stack that has resources, look at it (look.ts, or the engine's refresh where the look
+   * cannot judge) and plan from the spec (plan.ts): an up stops there when the plan finds the stack settled, as the up
+   * would only rewrite the same state, once per refreshed resource (Pulumi checkpoints every step). A shard with
+   * anything to do pays one more list per account for its up's own refresh.
    */
-  private async operate(shard: number, name: string, log: WriteStream, collect: () => EngineEvents): Promise<ResourceOutcome[] | undefined> {
+  private async operate(shard: number, name: string, log: WriteStream, collect: () => EngineEvents, looked: Looked): Promise<ResourceOutcome[] | undefined> {
     const { operation, parallel, cancel } = this.options;
     const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
     // Only `up` makes a stack or tags it. A shard without a stack holds nothing: its drift and its preview are every
@@ -251,7 +251,7 @@ class ShardRun {
       // runner's own look out when something seems off.
       let look: Look = this.options.env[lookVariable] === "engine" ? { engine: `${lookVariable}=engine` } : await lookAtShard(this.ws, name, this.look, this.know, parallel);
       if ("engine" in look) {
-        this.engineLooks.set(name, look.engine);
+        looked.engineLook = look.engine;
         log.write(`\nLooking through the engine's refresh (pulumi refresh --preview-only): ${look.engine}.\n`);
         const events = collect();
         await this.pulumiSlot(async () => (await stack()).previewRefresh({ ...options(events), runProgram: false }));
@@ -259,7 +259,7 @@ class ShardRun {
       }
       for (const resource of look.refreshed) this.managed.add(resource.name);
       const planned = planShard(declared, look.refreshed, look.asStored);
-      this.settled.set(name, planned.settled);
+      looked.settled = planned.settled;
       const changes = planned.outcomes.filter((outcome) => outcome.op !== "same");
       log.write(`\nPlanned from the look and the spec: ${changes.length === 0 ? "no change" : changes.map((c) => `\n  ${c.op} ${c.name}`).join("")}\n`);
       return planned;
@@ -290,6 +290,14 @@ class ShardRun {
     }
     return undefined;
   }
+}
+
+/** How a shard's stack was looked at, for its report (see ShardRun.operate). */
+interface Looked {
+  /** Why the engine's refresh looked at the stack instead of the runner's own look, when it did. */
+  engineLook?: string;
+  /** Whether the look found nothing for an up to do. */
+  settled?: boolean;
 }
 
 /**
