@@ -6,7 +6,8 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".e2e/", ".pulumi-state/", "scripts/pulumi-language-nodejs"] },
+  // sdk/ is generated from schema.json by Pulumi's code generator (npm run gen:sdk); build/ holds the provider plugin.
+  { ignores: ["dist/", "node_modules/", ".e2e/", ".pulumi-state/", "scripts/pulumi-language-nodejs", "sdk/", "build/"] },
   js.configs.recommended,
   {
     files: ["**/*.ts", "**/*.mts"],

@@ -63,7 +63,7 @@ export interface OfficialAccountSpec {
 
 // The resources' own fields and rules, less the account the spec's nesting gives: a spec that parses also passes the
 // resources' check, and an input a resource gains is allowed here too.
-export const appIdField: Field = { name: "appId", kind: "appId", required: true };
+export const appIdField: Field = pluginInputFields.find((f) => f.name === "appId")!;
 export const pluginFields: Field[] = pluginInputFields.filter((f) => f.name !== "appId");
 export const linkFields: Field[] = linkInputFields.filter((f) => f.name !== "officialAccountAppId");
 /** The spec's top-level onRejected, the default of its plugins': the plugin field's rule. */

@@ -76,6 +76,47 @@ export const configKeys = [
 
 export type ConfigKey = (typeof configKeys)[number];
 
+/**
+ * What each key holds, for the native provider's schema (provider/native/schema.ts): its type, whether it is a secret
+ * (kept encrypted in the state and shown as [secret]), and what it means, as the README's configuration table says.
+ * JSON maps are strings, as stack config holds them.
+ */
+export const configSettings: Record<ConfigKey, { type: "string" | "integer" | "boolean"; secret: boolean; description: string }> = {
+  endpoint: { type: "string", secret: false, description: "WeChat's API (default https://api.weixin.qq.com), or the emulator's URL. Only https://, except on loopback." },
+  accessTokens: { type: "string", secret: true, description: 'JSON {"<appId>": "<access token>"}.' },
+  tokenUrl: { type: "string", secret: false, description: "A central token service: GET <tokenUrl>?appid=<appId> answers {access_token, expires_in}; https or loopback." },
+  tokenUrlSecret: { type: "string", secret: true, description: "Sent to tokenUrl as Authorization: Bearer <secret> on each token request." },
+  tokenStore: {
+    type: "string",
+    secret: false,
+    description: "The Redis in which your platform's servers keep their tokens, redis://[user@]host[:port][/database] (rediss:// for TLS): tokens are read there before any is fetched. A secret if the password is in it.",
+  },
+  tokenStorePassword: { type: "string", secret: true, description: "The token store's password, instead of one in the URL." },
+  tokenStoreLayout: {
+    type: "string",
+    secret: false,
+    description: "The store's key names: wxjava (the default; WxJava's weixin-java-open), wechatpy (wechatpy's RedisStorage), or a template of your own with {appId} and optionally {componentAppId}.",
+  },
+  tokenStorePrefix: { type: "string", secret: false, description: "WxJava's keyPrefix, wechatpy's prefix (default wechatpy), or text put before a template's keys." },
+  tokenStoreMode: {
+    type: "string",
+    secret: false,
+    description: "read-write (the default): a token the store lacks is fetched and written back for your servers; read-only: the provider never writes to the store, and fails instead.",
+  },
+  componentAppId: { type: "string", secret: false, description: "The third-party platform's app id." },
+  componentAppSecret: { type: "string", secret: true, description: "The third-party platform's AppSecret." },
+  componentVerifyTicket: { type: "string", secret: true, description: "The latest component_verify_ticket WeChat pushed to the platform." },
+  authorizerRefreshTokens: { type: "string", secret: true, description: 'JSON {"<appId>": "<authorizer refresh token>"}.' },
+  appSecrets: { type: "string", secret: true, description: 'JSON {"<appId>": "<AppSecret>"}, used through stable_token.' },
+  requestTimeoutMs: { type: "integer", secret: false, description: "Time-out of one HTTP call, in milliseconds (default 10000)." },
+  maxAttempts: { type: "integer", secret: false, description: "Attempts per call for transient failures (default 8)." },
+  adopt: {
+    type: "boolean",
+    secret: false,
+    description: "true: every create of the run adopts a binding or link that already exists at WeChat, as the adopt input does; for the one run after an interrupted or failed run.",
+  },
+};
+
 /** The environment variable a configuration key is also read from: the one spelling of it. */
 export function envName(key: ConfigKey): string {
   return `WECHAT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -7,7 +7,7 @@ import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
 import { linkId, parseLinkId } from "./identity";
 import { Adoptable, Adoption, adoptingWords } from "./adoption";
-import { Diff, Field, Read, checkFields, isUnknown, pick } from "./inputs";
+import { Diff, Field, OutputFields, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /**
  * OfficialAccountLink: a mini program linked to an official account. create = wxamplink, delete = wxampunlink,
@@ -38,13 +38,32 @@ export interface LinkOutputs extends LinkInputs {
 
 /** The inputs and their rules, for `check`; the fleet spec takes its fields from here. */
 export const linkInputFields: Field[] = [
-  { name: "officialAccountAppId", kind: "appId", required: true },
-  { name: "miniProgramAppId", kind: "appId", required: true },
-  { name: "notifyUsers", kind: "boolean" },
-  { name: "showProfile", kind: "boolean" },
-  { name: "miniProgramUsername", kind: "username" },
-  { name: "adopt", kind: "boolean" },
+  { name: "officialAccountAppId", kind: "appId", required: true, description: "The official account's app id." },
+  { name: "miniProgramAppId", kind: "appId", required: true, description: "The mini program's app id." },
+  { name: "notifyUsers", kind: "boolean", description: "Notify the account's followers when the link is made (only used when inviting). Default false." },
+  { name: "showProfile", kind: "boolean", description: "Show the mini program on the account's profile. WeChat cannot change it later: a change relinks. Default false." },
+  {
+    name: "miniProgramUsername",
+    kind: "username",
+    description: "The mini program's original id (gh_…); needed only when WeChat's list omits app ids and no third-party platform is configured.",
+  },
+  {
+    name: "adopt",
+    kind: "boolean",
+    description:
+      "Bring a link or invitation that already exists at WeChat under this stack's management instead of failing. Default false: a create that finds it fails, so that no stack silently takes over (and later unlinks) another's.",
+  },
 ];
+
+/** The outputs beyond the inputs, for the native provider's schema. */
+export const linkOutputFields: OutputFields<LinkOutputs, LinkInputs> = {
+  status: { type: "string", required: true, description: "The link's status at WeChat: linked, pendingMiniProgramAdmin, rejected, pendingOfficialAccountAdmin or unknown." },
+  statusCode: { type: "integer", required: true, description: "WeChat's status code: 1 linked, 2 waiting for the mini program's admin, 3 rejected, 12 waiting for the official account's admin." },
+  username: { type: "string", required: true, description: "The mini program's original id (gh_…), by which WeChat's list identifies it." },
+  nickname: { type: "string", required: true, description: "The mini program's name." },
+  released: { type: "boolean", required: true, description: "Whether the mini program has a released version." },
+  selected: { type: "boolean", required: true, description: "Whether the account shows the mini program among its selected ones." },
+};
 
 const statuses: Record<number, LinkStatus> = { 1: "linked", 2: "pendingMiniProgramAdmin", 3: "rejected", 12: "pendingOfficialAccountAdmin" };
 

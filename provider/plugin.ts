@@ -7,7 +7,7 @@ import { TokenCache } from "./client/token-cache";
 import { missingCredential } from "./config";
 import { parsePluginId, pluginId } from "./identity";
 import { Adoptable, Adoption, adoptingWords } from "./adoption";
-import { Diff, Field, OnRejected, Read, checkFields, isUnknown, pick } from "./inputs";
+import { Diff, Field, OnRejected, OutputFields, Read, checkFields, isUnknown, pick } from "./inputs";
 
 /** MiniProgramPlugin: a plugin a mini program uses. create = apply, update = quick update, delete = unbind, read = list. */
 
@@ -40,13 +40,33 @@ export interface PluginOutputs extends PluginInputs {
 
 /** The inputs and their rules, for `check`; the fleet spec takes its fields from here. */
 export const pluginInputFields: Field[] = [
-  { name: "appId", kind: "appId", required: true },
-  { name: "pluginAppId", kind: "appId", required: true },
-  { name: "version", kind: "version" },
-  { name: "reason", kind: "text" },
-  { name: "adopt", kind: "boolean" },
-  { name: "onRejected", kind: "onRejected" },
+  { name: "appId", kind: "appId", required: true, description: "The mini program's app id (wx followed by 16 lowercase hex digits)." },
+  { name: "pluginAppId", kind: "appId", required: true, description: "The plugin's app id." },
+  { name: "version", kind: "version", description: "The plugin version to run (x.y.z), set by quick update once the plugin developer approves the application." },
+  { name: "reason", kind: "text", description: "Shown to the plugin developer with the application." },
+  {
+    name: "adopt",
+    kind: "boolean",
+    description:
+      "Bring a binding that already exists at WeChat under this stack's management instead of failing. Default false: a create that finds the binding fails, so that no stack silently takes over (and later unbinds) another's.",
+  },
+  {
+    name: "onRejected",
+    kind: "onRejected",
+    description:
+      'What to do with an application the plugin developer rejected: "reapply" (the default) unbinds it and applies again on the next update after a refresh; "keep" leaves it rejected and proposes nothing. An expired application is applied for again either way.',
+  },
 ];
+
+/** The outputs beyond the inputs, for the native provider's schema. */
+export const pluginOutputFields: OutputFields<PluginOutputs, PluginInputs> = {
+  status: { type: "string", required: true, description: "The application's status at WeChat: applying, approved, rejected, expired or unknown." },
+  statusCode: { type: "integer", required: true, description: "WeChat's status code: 1 applying, 2 approved, 3 rejected, 4 expired." },
+  nickname: { type: "string", required: true, description: "The plugin's name." },
+  headImgUrl: { type: "string", required: true, description: "The plugin's icon." },
+  appliedVersion: { type: "string", required: false, description: "The version last set through quick update (WeChat never reports it back)." },
+  appliedAt: { type: "string", required: false, description: "When this stack applied for the plugin (ISO time); absent for an adopted or imported binding." },
+};
 
 const statuses: Record<number, PluginStatus> = { 1: "applying", 2: "approved", 3: "rejected", 4: "expired" };
 
