@@ -26,9 +26,13 @@ export interface Field {
  * A resource's outputs beyond its inputs, each with its type and meaning: the native provider's schema takes them from
  * here (provider/native/schema.ts). Every output must be listed, optional ones included.
  */
-export type OutputFields<Outputs, Inputs> = {
-  [K in Exclude<keyof Outputs, keyof Inputs>]-?: { type: "string" | "integer" | "boolean"; required: boolean; description: string };
-};
+export type OutputFields<Outputs, Inputs> = { [K in Exclude<keyof Outputs, keyof Inputs>]-?: OutputField };
+
+export interface OutputField {
+  type: "string" | "integer" | "boolean";
+  required: boolean;
+  description: string;
+}
 
 const rules: Record<Kind, { test: (value: unknown) => boolean; expected: string }> = {
   appId: { test: (v) => typeof v === "string" && isAppId(v), expected: "an app id: wx followed by 16 lowercase hex digits" },

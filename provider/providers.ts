@@ -1,7 +1,9 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { ClientOptions, WeChatClient } from "./client/client";
 import { LinksApi } from "./client/links";
 import { PluginsApi } from "./client/plugins";
 import type { ProviderConfig } from "./config";
+import type { Read } from "./inputs";
 import { LinkResource } from "./link";
 import { warn } from "./log";
 import { PluginResource } from "./plugin";
@@ -30,4 +32,14 @@ export function createProviders(config: ProviderConfig, options: ProviderOptions
     plugin: new PluginResource(new PluginsApi(client), client.tokens, warnings, config.adopt),
     link: new LinkResource(new LinksApi(client), client.tokens, warnings, config.adopt),
   };
+}
+
+/** What a host adapter (runtime.ts, native/server.ts) needs of a resource: plugin.ts's and link.ts's classes. */
+export interface Resource<Inputs, Outputs> {
+  check(news: object): pulumi.dynamic.CheckResult<Inputs>;
+  existingWarning(olds: Partial<Inputs>, news: Inputs): Promise<string | undefined>;
+  create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult<Outputs>>;
+  read(id: string, props: Partial<Outputs>): Promise<Read<Inputs, Outputs>>;
+  update(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult<Outputs>>;
+  delete(id: string, props: Outputs): Promise<void>;
 }

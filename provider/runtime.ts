@@ -1,11 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PartialCreateError } from "./client/errors";
 import { LoadedConfig, loadConfig } from "./config";
-import { Diff, Read } from "./inputs";
+import { Diff } from "./inputs";
 import { LinkResource } from "./link";
-import { warn } from "./log";
+import { warn, warnOnce } from "./log";
 import { PluginResource } from "./plugin";
-import { type Providers, createProviders } from "./providers";
+import { type Providers, type Resource, createProviders } from "./providers";
 
 /**
  * What the provider objects in each resource's state (`__provider`, see dynamic/plugin.ts) delegate to, through
@@ -39,16 +39,8 @@ function providers(): Providers {
   return providers;
 }
 
-/**
- * Warnings shown once per provider process, that is once per Pulumi run: the engine may diff a resource more than
- * once in a run, and each diff would repeat the same warning.
- */
-const shown = new Set<string>();
-function warnOnce(message: string): void {
-  if (shown.has(message)) return;
-  shown.add(message);
-  warn(message);
-}
+/** Check's and diff's warnings, shown once per run (see `warnOnce`). */
+const warnOnceEach = warnOnce(warn);
 
 /**
  * The dynamic-provider host answers a check, diff, read or delete that fails by printing `${error}: ${error.stack}`
@@ -81,16 +73,6 @@ function dropHostLine(line: string): void {
   };
 }
 
-/** What runtime needs of a resource: plugin.ts's and link.ts's classes. */
-interface Resource<Inputs, Outputs> {
-  check(news: object): pulumi.dynamic.CheckResult<Inputs>;
-  existingWarning(olds: Partial<Inputs>, news: Inputs): Promise<string | undefined>;
-  create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult<Outputs>>;
-  read(id: string, props: Partial<Outputs>): Promise<Read<Inputs, Outputs>>;
-  update(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult<Outputs>>;
-  delete(id: string, props: Outputs): Promise<void>;
-}
-
 /** One resource type's entry points, typed with its inputs and outputs. */
 function entryPoints<Inputs extends object, Outputs extends Inputs>(
   resource: (providers: Providers) => Resource<Inputs, Outputs>,
@@ -107,7 +89,7 @@ function entryPoints<Inputs extends object, Outputs extends Inputs>(
         const checked = checking.check(news);
         if (checked.inputs && checked.failures?.length === 0) {
           const warning = await checking.existingWarning(olds, checked.inputs);
-          if (warning) warnOnce(warning);
+          if (warning) warnOnceEach(warning);
         }
         return checked;
       }),
@@ -115,7 +97,7 @@ function entryPoints<Inputs extends object, Outputs extends Inputs>(
     diff: (_id, olds, news) =>
       printedOnce(() => {
         const { result, warnings } = diff(olds, news);
-        for (const message of warnings) warnOnce(message);
+        for (const message of warnings) warnOnceEach(message);
         return Promise.resolve(result);
       }),
     create: async (inputs) => {

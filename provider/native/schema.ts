@@ -1,6 +1,6 @@
 import { configKeys, configSettings } from "../config";
 import { type TypeName } from "../identity";
-import { type Field, type OutputFields } from "../inputs";
+import { type Field, type OutputField } from "../inputs";
 import { linkInputFields, linkOutputFields } from "../link";
 import { pluginInputFields, pluginOutputFields } from "../plugin";
 
@@ -32,8 +32,8 @@ function inputProperties(fields: Field[]): Record<string, Property> {
   return Object.fromEntries(fields.map((f) => [f.name, { type: kindTypes[f.kind], description: f.description }]));
 }
 
-function resource(description: string, inputs: Field[], outputs: OutputFields<object, object>) {
-  const described = Object.entries(outputs as Record<string, { type: Property["type"]; required: boolean; description: string }>);
+function resource(description: string, inputs: Field[], outputs: Record<string, OutputField>) {
+  const described = Object.entries(outputs);
   const required = inputs.filter((f) => f.required).map((f) => f.name);
   return {
     description,
@@ -74,11 +74,18 @@ export function packageSchema(version: string): Record<string, unknown> {
         linkOutputFields,
       ),
     },
+    // respectSchemaVersion: each SDK carries this version (package.json, pyproject.toml, pulumi-plugin.json), so
+    // its resources ask the engine for the provider plugin of the same version instead of a "${VERSION}" or 0.0.0
+    // placeholder a release pipeline would replace. Python as pyproject.toml, which pip builds without a setup.py.
     language: {
-      nodejs: { packageName: "@pulumi-wechat/wechat", packageDescription: "WeChat mini program plugins and official-account links (native provider SDK)." },
-      python: { packageName: "pulumi_wechat" },
-      go: { importBasePath: "github.com/pulumi-wechat/pulumi-wechat/sdk/go/wechat", generateResourceContainerTypes: false },
-      csharp: { rootNamespace: "PulumiWechat" },
+      nodejs: {
+        packageName: "@pulumi-wechat/wechat",
+        packageDescription: "WeChat mini program plugins and official-account links (native provider SDK).",
+        respectSchemaVersion: true,
+      },
+      python: { packageName: "pulumi_wechat", respectSchemaVersion: true, pyproject: { enabled: true } },
+      go: { importBasePath: "github.com/pulumi-wechat/pulumi-wechat/sdk/go/wechat", generateResourceContainerTypes: false, respectSchemaVersion: true },
+      csharp: { rootNamespace: "PulumiWechat", respectSchemaVersion: true },
     },
   };
 }

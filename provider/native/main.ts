@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * The native provider plugin's entry point, `pulumi-resource-wechat` (scripts/build-plugin.mjs bundles it with a
+ * launcher). The engine starts it with its own address as the one argument that is not a flag, reads the port from
+ * the first line of stdout, and stops the process when the run ends.
+ */
+import { serve } from "./server";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's own manifest, bundled into the plugin
+const { version } = require("pulumi-wechat/package.json") as { version: string };
+
+const engine = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+
+serve(version, engine).catch((error: unknown) => {
+  process.stderr.write(`pulumi-resource-wechat: cannot serve: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
