@@ -1,0 +1,2 @@
+// WeChat mini program plugins and official-account links, managed from Pulumi.
+package wechat
