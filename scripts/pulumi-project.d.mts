@@ -5,6 +5,10 @@ export const repoRoot: string;
 
 /** The directory holding `pulumi`, its Node language host and the dynamic-provider plugin. */
 export function ensurePulumi(): string;
+/** Pulumi's YAML language host, placed beside the CLI; returns the CLI's directory. */
+export function ensurePulumiYaml(): string;
+/** The native provider plugin's tarball, bundled from this checkout's sources; returns its path. */
+export function buildPlugin(): string;
 
 /** Environment for running the CLI fully offline, with its backend and home under `stateDir`. */
 export function pulumiEnv(options: { stateDir: string; passphrase: string; extra?: Record<string, string> }): NodeJS.ProcessEnv;

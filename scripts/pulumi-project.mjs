@@ -21,6 +21,22 @@ export function ensurePulumi() {
 }
 
 /**
+ * Pulumi's YAML language host beside the CLI (scripts/ensure-pulumi-yaml.sh builds it once per machine), for the
+ * native provider's YAML programs; returns the CLI's directory.
+ */
+export function ensurePulumiYaml() {
+  return execFileSync("bash", [join(repoRoot, "scripts/ensure-pulumi-yaml.sh"), ensurePulumi()], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop();
+}
+
+/** `npm run build:plugin`'s work: the native provider plugin's tarball, bundled from this checkout's sources; returns its path. */
+export function buildPlugin() {
+  return execFileSync("node", [join(repoRoot, "scripts/build-plugin.mjs")], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim().split("\n").pop();
+}
+
+/**
  * Environment for running the CLI fully offline: a local file backend under `stateDir`, a passphrase for secrets,
  * no update checks and no plugin downloads. Node 22 from the project's own node_modules comes first on PATH,
  * because the Pulumi language host runs the program with whatever `node` it finds.
