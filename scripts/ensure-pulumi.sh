@@ -22,6 +22,8 @@ say() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/pulumi-go-module.sh
+. "$ROOT/scripts/lib/pulumi-go-module.sh"
 SDK_NPM=$ROOT/node_modules/@pulumi/pulumi
 [ -f "$SDK_NPM/package.json" ] || die "$SDK_NPM is missing: run npm install first"
 # The one place the CLI version is chosen: package.json's "pulumiCli".
@@ -82,68 +84,17 @@ finish() {
   exit 0
 }
 
-# Prints the `go mod download -json` description of module@version, or stops with Go's reason
-# (typically: the proxy does not serve that version).
-download() {
-  local json
-  if ! json=$(go mod download -json "$1"); then
-    die "cannot get $1 from the Go module proxy:"$'\n'"$(json_field "$json" Error)"$'\n'"Instead, $INSTALL_CLI."
-  fi
-  printf '%s' "$json"
-}
-
-json_field() {
-  node -p 'process.argv[2].split(".").reduce((o, k) => o?.[k], JSON.parse(process.argv[1])) ?? ""' "$1" "$2"
-}
-
-# Prints the replace directives of a go.mod that point at other modules, as `go mod edit -replace`
-# arguments. The local ones (`=> ../sdk`) only make sense inside the Pulumi repository.
-remote_replaces() {
-  # shellcheck disable=SC2016 # the single-quoted text is JavaScript, its ${} is a template literal
-  go mod edit -json "$1" | node -e '
-    const { Replace = [] } = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    for (const { Old, New } of Replace) {
-      if (!New.Version) continue;
-      console.log(`${Old.Path}${Old.Version ? "@" + Old.Version : ""}=${New.Path}@${New.Version}`);
-    }'
-}
-
 build() {
   local pkg=github.com/pulumi/pulumi/pkg/v3
-  local sdk=github.com/pulumi/pulumi/sdk/v3
-  local ldflags="-X $sdk/go/common/version.Version=v$VERSION"
-  local pkg_json sdk_json replaces replace
+  local ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VERSION"
 
   say "building the Pulumi CLI v$VERSION from the Go module proxy (first run on this machine, several minutes)…"
-
-  say "step 1/3: fetching $pkg and $sdk at v$VERSION"
-  pkg_json=$(download "$pkg@v$VERSION")
-  sdk_json=$(download "$sdk@v$VERSION")
-
-  # A fresh wrapper module each time: a run killed halfway must not leave a go.mod that later runs
-  # trust. The Go module and build caches keep rebuilds quick.
-  say "step 2/3: writing the wrapper module in $CACHE/build and downloading dependencies"
-  rm -rf "$CACHE/build"
-  mkdir -p "$CACHE/build"
-  cd "$CACHE/build"
-  go mod init pulumi-wechat-cli-build
-  # `go install …@version` refuses modules with replace directives, and building without them
-  # picks dependency versions Pulumi does not build with, so they are copied here. `go mod tidy`
-  # is deliberately not run: it would re-resolve what the Pulumi modules pin.
-  replaces=$(for json in "$pkg_json" "$sdk_json"; do
-               remote_replaces "$(json_field "$json" GoMod)"
-             done | sort -u)
-  for replace in $replaces; do
-    say "  replace ${replace/=/ => }"
-    go mod edit -replace "$replace"
-  done
-  # go get ends with one "go: added" line per dependency (~300); the "downloading" lines before
-  # them are the progress worth showing.
-  go get "$pkg/cmd/pulumi@v$VERSION" "$sdk@v$VERSION" 2>&1 | { grep -v '^go: added ' || true; }
+  say "step 1/2: writing the wrapper module in $CACHE/build and downloading dependencies"
+  pulumi_go_wrapper_module "$CACHE/build" pulumi-wechat-cli-build "$VERSION" "Instead, $INSTALL_CLI." "$pkg/cmd/pulumi@v$VERSION"
 
   # Written under a temporary name and renamed when complete, so a killed build never leaves a
   # file that the reuse check above would accept.
-  say "step 3/3: compiling pulumi (about 5 minutes on 2 cores)"
+  say "step 2/2: compiling pulumi (about 5 minutes on 2 cores)"
   go build -ldflags "$ldflags" -o "$BIN/.pulumi.partial" "$pkg/cmd/pulumi"
   mv -f "$BIN/.pulumi.partial" "$BIN/pulumi"
 
