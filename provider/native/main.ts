@@ -11,7 +11,11 @@ const { version } = require("pulumi-wechat/package.json") as { version: string }
 
 const engine = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
 
-serve(version, engine).catch((error: unknown) => {
-  process.stderr.write(`pulumi-resource-wechat: cannot serve: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+// The port is the one line the engine reads from the plugin's stdout.
+serve(version, engine).then(
+  ({ port }) => process.stdout.write(`${port}\n`),
+  (error: unknown) => {
+    process.stderr.write(`pulumi-resource-wechat: cannot serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -303,16 +303,15 @@ function unary<Request, Response>(handle: (request: Request) => Response | Promi
 }
 
 /**
- * Serves the provider on loopback and prints its port, the one line the engine reads from a plugin's stdout. `engine`
- * is the address the engine passes as the plugin's argument, for warnings.
+ * Serves the provider on a free loopback port. `engine` is the address the engine passes as the plugin's argument, for
+ * warnings; without it they go to stderr.
  */
-export async function serve(version: string, engine: string | undefined): Promise<grpc.Server> {
+export async function serve(version: string, engine: string | undefined): Promise<{ server: grpc.Server; port: number }> {
   const client = engine ? new engineRpc.EngineClient(engine, grpc.credentials.createInsecure()) : undefined;
   const provider = new WeChatProvider(version, client);
   // The engine sends whole states and schemas in one message; gRPC's 4 MB default is too small for large stacks.
   const server = new grpc.Server({ "grpc.max_receive_message_length": 1 << 30, "grpc.max_send_message_length": 1 << 30 });
   server.addService(rpc.ResourceProviderService, provider.handlers() as rpc.IResourceProviderServer);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
-  process.stdout.write(`${port}\n`);
-  return server;
+  return { server, port };
 }
