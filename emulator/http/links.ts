@@ -1,11 +1,11 @@
 import { ErrCode } from "../model/codes";
-import { invite, linksOf, unlink as unlinkMiniProgram } from "../model/links";
+import { invite, unlink as unlinkMiniProgram } from "../model/links";
 import { fail, ok, reply, stringField, type AuthenticatedRequest, type WeChatAnswer } from "./protocol";
 
 /** `POST /cgi-bin/wxopen/wxamplinkget`: the official account's links, described by `username` as WeChat does. */
 export function listLinks({ world, caller }: AuthenticatedRequest): WeChatAnswer {
   const { miniPrograms, linkItemsIncludeAppId } = world.accounts;
-  const items = linksOf(world, caller.appId).map((link) => {
+  const items = world.linksOf(caller.appId).map((link) => {
     const miniProgram = miniPrograms.get(link.miniProgramAppId);
     return {
       status: link.status,

@@ -4,7 +4,6 @@ import {
   applicationsFor,
   applyForPlugin,
   deleteApplication,
-  pluginsOf,
   quickUpdate,
   refuseUnlessAuthorizer,
   unbindPlugin,
@@ -25,7 +24,7 @@ export const plugin = byAction({
   },
   list: ({ world, caller }) => {
     const plugins = world.accounts.plugins;
-    const pluginList = pluginsOf(world, caller.appId).map((binding) => ({
+    const pluginList = world.bindingsOf(caller.appId).map((binding) => ({
       appid: binding.pluginAppId,
       status: binding.status,
       nickname: plugins.get(binding.pluginAppId)?.nickname ?? "",

@@ -143,11 +143,9 @@ export function describeConsoleWorld({ world, clock, faults }: EmulatorContext, 
   });
   const linkWaits = (link: Link): boolean => link.status === 12 || link.status === 2 || link.unlinkPending;
 
-  const entriesOf = groupBy(world.bindings, (binding) => binding.appId);
-  const linksOf = groupBy(world.links, (link) => link.officialAccountAppId);
   const pending = (binding: Binding): boolean => binding.status === 1;
   const page = { matches, limit };
-  const miniProgramPage = accountPage(miniPrograms, { ...page, offset: offset("miniProgramOffset") }, (account) => tier(entriesOf.get(account.appId), pending), (account) => ({
+  const miniProgramPage = accountPage(miniPrograms, { ...page, offset: offset("miniProgramOffset") }, (account) => tier(world.bindingsOf(account.appId), pending), (account) => ({
     appId: account.appId,
     nickname: account.nickname,
     username: account.username,
@@ -156,15 +154,15 @@ export function describeConsoleWorld({ world, clock, faults }: EmulatorContext, 
     nearby: account.nearby,
     store: account.store,
     pluginLimit: account.pluginLimit,
-    plugins: (entriesOf.get(account.appId) ?? []).map(entry),
+    plugins: world.bindingsOf(account.appId).map(entry),
   }));
-  const officialAccountPage = accountPage(officialAccounts, { ...page, offset: offset("officialAccountOffset") }, (account) => tier(linksOf.get(account.appId), linkWaits), (account) => ({
+  const officialAccountPage = accountPage(officialAccounts, { ...page, offset: offset("officialAccountOffset") }, (account) => tier(world.linksOf(account.appId), linkWaits), (account) => ({
     appId: account.appId,
     nickname: account.nickname,
     username: account.username,
     authorized: authorized(account.appId),
     linkLimit: account.linkLimit,
-    links: (linksOf.get(account.appId) ?? []).map(describeLink),
+    links: world.linksOf(account.appId).map(describeLink),
   }));
   const applications = world.bindings.filter((binding) => pending(binding) && (matches(binding.appId) || matches(binding.pluginAppId)));
   const links = world.links.filter((link) => linkWaits(link) && (matches(link.officialAccountAppId) || matches(link.miniProgramAppId)));
@@ -210,8 +208,8 @@ export function describeConsoleWorld({ world, clock, faults }: EmulatorContext, 
 }
 
 /** 0 when something of the account waits for a person, 1 when it has entries or links, 2 when it has none. */
-function tier<T>(items: T[] | undefined, waits: (item: T) => boolean): number {
-  if (!items?.length) return 2;
+function tier<T>(items: readonly T[], waits: (item: T) => boolean): number {
+  if (items.length === 0) return 2;
   return items.some(waits) ? 0 : 1;
 }
 
@@ -232,14 +230,4 @@ function accountPage<A extends { appId: string }, V>(
     offset,
     items: tiers.flat().slice(offset, offset + limit).map(describe),
   };
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
 }

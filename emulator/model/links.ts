@@ -5,10 +5,6 @@ import { inTurn, type Link, type LinkStatus, type World } from "./world";
 // WeChat's rules for links between an official account and mini programs: the invitation waits for the official
 // account's admin (12), then the mini program's (2), before it is linked (1); either refusal makes it 3.
 
-export function linksOf(world: World, officialAccountAppId: string): Link[] {
-  return world.links.filter((link) => link.officialAccountAppId === officialAccountAppId);
-}
-
 interface Invitation {
   notifyUsers: boolean;
   showProfile: boolean;
@@ -20,12 +16,11 @@ export function invite(world: World, officialAccountAppId: string, miniProgramAp
   const existing = world.link(officialAccountAppId, miniProgramAppId);
   if (existing?.status === 1) return refuse(ErrCode.AlreadyLinked);
   if (existing?.status === 2 || existing?.status === 12) return refuse(ErrCode.InvitationAlreadySent);
-  const active = linksOf(world, officialAccountAppId).filter((link) => link.status !== 3).length;
+  const active = world.linksOf(officialAccountAppId).filter((link) => link.status !== 3).length;
   if (active >= (world.accounts.officialAccounts.get(officialAccountAppId)?.linkLimit ?? 0)) return refuse(ErrCode.LinkLimitReached);
   if (existing) world.removeLink(existing);
   const link: Link = { officialAccountAppId, miniProgramAppId, status: 12, unlinkPending: false, ...invitation };
-  world.links.push(link);
-  world.markChanged();
+  world.addLink(link);
   return link;
 }
 

@@ -13,15 +13,10 @@ export function applyForPlugin(world: World, miniProgramAppId: string, pluginApp
   if (world.binding(miniProgramAppId, pluginAppId)) return refuse(ErrCode.PluginAlreadyApplied);
   const miniProgram = world.accounts.miniPrograms.get(miniProgramAppId);
   // Entries of every status count towards the limit, rejected and timed-out ones too.
-  if (!miniProgram || pluginsOf(world, miniProgramAppId).length >= miniProgram.pluginLimit) return refuse(ErrCode.PluginLimitReached);
+  if (!miniProgram || world.bindingsOf(miniProgramAppId).length >= miniProgram.pluginLimit) return refuse(ErrCode.PluginLimitReached);
   const binding: Binding = { appId: miniProgramAppId, pluginAppId, status: plugin.requiresApproval ? 1 : 2, reason, appliedAt: now };
-  world.bindings.push(binding);
-  world.markChanged();
+  world.addBinding(binding);
   return binding;
-}
-
-export function pluginsOf(world: World, miniProgramAppId: string): Binding[] {
-  return world.bindings.filter((binding) => binding.appId === miniProgramAppId);
 }
 
 /** A pending application cannot be withdrawn: it waits for the developer or the 48-hour timeout. */

@@ -107,24 +107,36 @@ export function secondsLeft(token: Token, now: number): number {
 }
 
 function liveToken(world: World, now: number, appId: string, line: string): Token | undefined {
-  for (const token of world.tokens.values()) {
-    if (token.appId === appId && token.issuedBy === line && isLive(token, now) && token.revokedAt === undefined) return token;
-  }
-  return undefined;
+  return world.tokenLine(appId, line).find((token) => isLive(token, now) && token.revokedAt === undefined);
 }
 
 /** A new token replaces the app's previous one of the same line, which dies 5 minutes later. */
 function mint(world: World, now: number, kind: TokenKind, appId: string, line: string): Token {
-  for (const [value, token] of world.tokens) {
-    if (Math.min(token.expiresAt, token.revokedAt ?? Infinity) + FORGET_AFTER_MS <= now) world.tokens.delete(value);
-    else if (token.appId === appId && token.issuedBy === line && isLive(token, now)) {
+  if (now >= world.tokensDueFrom) forgetLongDead(world, now);
+  for (const token of world.tokenLine(appId, line)) {
+    if (isLive(token, now)) {
       token.revokedAt = Math.min(token.revokedAt ?? Infinity, now + SUPERSEDED_GRACE_MS);
+      world.tokensDueFrom = Math.min(world.tokensDueFrom, forgetAt(token));
     }
   }
   const token: Token = { value: randomBytes(24).toString("base64url"), kind, appId, issuedBy: line, expiresAt: now + LIFETIME_SECONDS * 1000 };
-  world.tokens.set(token.value, token);
-  world.markChanged();
+  world.addToken(token);
+  world.tokensDueFrom = Math.min(world.tokensDueFrom, forgetAt(token));
   return token;
+}
+
+/** Forgets the tokens dead for FORGET_AFTER_MS, and notes when the next one is due. */
+function forgetLongDead(world: World, now: number): void {
+  let due = Infinity;
+  for (const token of world.tokens.values()) {
+    if (forgetAt(token) <= now) world.forgetToken(token);
+    else due = Math.min(due, forgetAt(token));
+  }
+  world.tokensDueFrom = due;
+}
+
+function forgetAt(token: Token): number {
+  return Math.min(token.expiresAt, token.revokedAt ?? Infinity) + FORGET_AFTER_MS;
 }
 
 function isLive(token: Token, now: number): boolean {

@@ -73,14 +73,28 @@ export interface Dynamic {
 }
 
 export class World {
-  bindings: Binding[] = [];
-  links: Link[] = [];
+  private bindingList: Binding[] = [];
+  private linkList: Link[] = [];
   tokens = new Map<string, Token>();
   /** By `quotaKey(path, appId)`; the key without an app id holds the limit for every account. */
   quotaLimits = new Map<string, QuotaLimit>();
   /** By `quotaKey(path, appId)`. */
   quotaUse = new Map<string, QuotaUse>();
   private changed = false;
+  // Each mini program's bindings, each official account's links and each token line (an app's tokens from one path,
+  // see Token.issuedBy), in the order of `bindings`, `links` and `tokens`: a call reads or changes one account's, and a
+  // fleet's world holds tens of thousands of each, which a scan per call made the emulator's own CPU time grow with the
+  // square of the fleet (a 70,000-resource fleet's drift).
+  private bindingsByApp = new Map<string, Binding[]>();
+  private linksByAccount = new Map<string, Link[]>();
+  private tokensByLine = new Map<string, Token[]>();
+  /** No pending application times out before this (settle scans the bindings only then); -Infinity when unknown. */
+  private nextDeadline = -Infinity;
+  /**
+   * No token is due to be forgotten before this (tokens.ts forgets the long dead when it mints, and scans every token
+   * only from then on); -Infinity when unknown. Kept by tokens.ts: a lower bound, lowered whenever a token's death is.
+   */
+  tokensDueFrom = -Infinity;
 
   /**
    * `starting` makes the bindings and links the world holds before any call (the seed's existing entries), at `now`
@@ -91,7 +105,18 @@ export class World {
     now: number,
     private readonly starting: Starting = () => ({ bindings: [], links: [] }),
   ) {
-    ({ bindings: this.bindings, links: this.links } = starting(now));
+    const { bindings, links } = starting(now);
+    this.holdEntries(bindings, links);
+  }
+
+  /** Every mini program's plugin entries, oldest first. */
+  get bindings(): readonly Binding[] {
+    return this.bindingList;
+  }
+
+  /** Every official account's links, oldest first. */
+  get links(): readonly Link[] {
+    return this.linkList;
   }
 
   /** The mini program, official account or plugin with this app id. */
@@ -112,40 +137,84 @@ export class World {
     return changed;
   }
 
+  /** The mini program's plugin entries, oldest first. */
+  bindingsOf(appId: string): readonly Binding[] {
+    return this.bindingsByApp.get(appId) ?? [];
+  }
+
   binding(appId: string, pluginAppId: string): Binding | undefined {
-    return this.bindings.find((binding) => binding.appId === appId && binding.pluginAppId === pluginAppId);
+    return this.bindingsOf(appId).find((binding) => binding.pluginAppId === pluginAppId);
+  }
+
+  addBinding(binding: Binding): void {
+    this.bindingList.push(binding);
+    push(this.bindingsByApp, binding.appId, binding);
+    if (binding.status === 1) this.nextDeadline = Math.min(this.nextDeadline, applicationDeadline(binding));
+    this.markChanged();
   }
 
   removeBinding(target: Binding): void {
-    this.bindings = this.bindings.filter((binding) => binding !== target);
+    remove(this.bindingList, target);
+    remove(this.bindingsByApp.get(target.appId), target);
     this.markChanged();
+  }
+
+  /** The official account's links, oldest first. */
+  linksOf(officialAccountAppId: string): readonly Link[] {
+    return this.linksByAccount.get(officialAccountAppId) ?? [];
   }
 
   link(officialAccountAppId: string, miniProgramAppId: string): Link | undefined {
-    return this.links.find(
-      (link) => link.officialAccountAppId === officialAccountAppId && link.miniProgramAppId === miniProgramAppId,
-    );
+    return this.linksOf(officialAccountAppId).find((link) => link.miniProgramAppId === miniProgramAppId);
+  }
+
+  addLink(link: Link): void {
+    this.linkList.push(link);
+    push(this.linksByAccount, link.officialAccountAppId, link);
+    this.markChanged();
   }
 
   removeLink(target: Link): void {
-    this.links = this.links.filter((link) => link !== target);
+    remove(this.linkList, target);
+    remove(this.linksByAccount.get(target.officialAccountAppId), target);
     this.markChanged();
+  }
+
+  /** The app's tokens minted by `line` (the path), oldest first. */
+  tokenLine(appId: string, line: string): readonly Token[] {
+    return this.tokensByLine.get(lineKey(appId, line)) ?? [];
+  }
+
+  addToken(token: Token): void {
+    this.tokens.set(token.value, token);
+    push(this.tokensByLine, lineKey(token.appId, token.issuedBy), token);
+    this.markChanged();
+  }
+
+  forgetToken(token: Token): void {
+    this.tokens.delete(token.value);
+    remove(this.tokensByLine.get(lineKey(token.appId, token.issuedBy)), token);
   }
 
   /** Turns applications left unanswered past the review window into status 4; run before anything reads the world. */
   settle(now: number): void {
-    for (const binding of this.bindings) {
-      if (binding.status === 1 && now >= applicationDeadline(binding)) {
+    if (now < this.nextDeadline) return;
+    let next = Infinity;
+    for (const binding of this.bindingList) {
+      if (binding.status !== 1) continue;
+      if (now >= applicationDeadline(binding)) {
         binding.status = 4;
         this.markChanged();
-      }
+      } else next = Math.min(next, applicationDeadline(binding));
     }
+    // Only an application makes a pending entry (addBinding lowers this for it); answers and timeouts end them.
+    this.nextDeadline = next;
   }
 
   snapshot(): Dynamic {
     return {
-      bindings: this.bindings,
-      links: this.links,
+      bindings: this.bindingList,
+      links: this.linkList,
       tokens: [...this.tokens.values()],
       quotaLimits: [...this.quotaLimits.values()],
       quotaUse: [...this.quotaUse.values()],
@@ -153,9 +222,11 @@ export class World {
   }
 
   restore(dynamic: Dynamic): void {
-    this.bindings = dynamic.bindings;
-    this.links = dynamic.links;
-    this.tokens = new Map(dynamic.tokens.map((token) => [token.value, token]));
+    this.holdEntries(dynamic.bindings, dynamic.links);
+    this.tokens = new Map();
+    this.tokensByLine = new Map();
+    for (const token of dynamic.tokens) this.addToken(token);
+    this.tokensDueFrom = -Infinity;
     this.quotaLimits = new Map(dynamic.quotaLimits.map((limit) => [quotaKey(limit.path, limit.appId), limit]));
     this.quotaUse = new Map(dynamic.quotaUse.map((use) => [quotaKey(use.path, use.appId), use]));
     this.markChanged();
@@ -165,6 +236,32 @@ export class World {
   clear(now: number): void {
     this.restore({ ...this.starting(now), tokens: [], quotaLimits: [], quotaUse: [] });
   }
+
+  private holdEntries(bindings: Binding[], links: Link[]): void {
+    this.bindingList = bindings;
+    this.linkList = links;
+    this.bindingsByApp = new Map();
+    this.linksByAccount = new Map();
+    for (const binding of bindings) push(this.bindingsByApp, binding.appId, binding);
+    for (const link of links) push(this.linksByAccount, link.officialAccountAppId, link);
+    this.nextDeadline = -Infinity;
+  }
+}
+
+function push<T>(index: Map<string, T[]>, key: string, item: T): void {
+  const items = index.get(key);
+  if (items) items.push(item);
+  else index.set(key, [item]);
+}
+
+function remove<T>(items: T[] | undefined, item: T): void {
+  const at = items ? items.indexOf(item) : -1;
+  if (at !== -1) items?.splice(at, 1);
+}
+
+/** App ids never contain a space. */
+function lineKey(appId: string, line: string): string {
+  return `${appId} ${line}`;
 }
 
 /** The bindings and links a world starts from. */

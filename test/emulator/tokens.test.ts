@@ -96,6 +96,17 @@ describe("checking the token of a call", () => {
     expectError(await listPlugins(token), 42001);
   });
 
+  it("forgets a token dead for a day once another is minted: it then reads as unknown (40001)", async () => {
+    const token = await h.stableToken(COFFEE);
+    await h.advance(7200 + 24 * 3600 - 1);
+    await h.stableToken(HARBOUR);
+    expectError(await listPlugins(token), 42001);
+    await h.advance(1);
+    expectError(await listPlugins(token), 42001);
+    await h.stableToken(BAKERY);
+    expectError(await listPlugins(token), 40001);
+  });
+
   it("answers 48001 when the token belongs to the wrong kind of account", async () => {
     expectError(await listPlugins(await h.stableToken(HARBOUR)), 48001);
     expectError(await h.post("/cgi-bin/wxopen/wxamplinkget", {}, await h.stableToken(COFFEE)), 48001);
