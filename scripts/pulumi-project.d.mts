@@ -9,6 +9,8 @@ export function ensurePulumi(): string;
 export function ensurePulumiYaml(): string;
 /** The native provider plugin's tarball, bundled from this checkout's sources; returns its path. */
 export function buildPlugin(): string;
+/** The native provider's Node SDK, compiled and packed into `destination`; returns the tarball's path. */
+export function packNodeSdk(destination: string): string;
 
 /** Environment for running the CLI fully offline, with its backend and home under `stateDir`. */
 export function pulumiEnv(options: { stateDir: string; passphrase: string; extra?: Record<string, string> }): NodeJS.ProcessEnv;
@@ -23,7 +25,7 @@ export function installedPulumiVersion(): string;
 export function packPackage(destination: string): string;
 
 /** Installs the packed package and `@pulumi/pulumi` at `pulumiVersion` (default: this checkout's) into `dir`. */
-export function installPackage(dir: string, options: { tarball: string; pulumiVersion?: string }): void;
+export function installPackage(dir: string, options: { tarball: string; pulumiVersion?: string; dependencies?: Record<string, string> }): void;
 
 /** A new temporary folder with the package packed and installed into it. */
 export function createWorkspace(prefix: string): { dir: string; tarball: string; remove: () => void };

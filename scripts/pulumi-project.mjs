@@ -31,6 +31,11 @@ export function ensurePulumiYaml() {
     .pop();
 }
 
+/** The native provider's generated Node SDK (sdk/nodejs), compiled and packed into `destination`; returns the tarball's path. */
+export function packNodeSdk(destination) {
+  return execFileSync("bash", [join(repoRoot, "scripts/pack-sdk-nodejs.sh"), destination], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim().split("\n").pop();
+}
+
 /** `npm run build:plugin`'s work: the native provider plugin's tarball, bundled from this checkout's sources; returns its path. */
 export function buildPlugin() {
   return execFileSync("node", [join(repoRoot, "scripts/build-plugin.mjs")], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim().split("\n").pop();
@@ -76,13 +81,14 @@ export function packPackage(destination) {
 /**
  * Makes `dir` a Node project that depends on the packed package and on `@pulumi/pulumi` at `pulumiVersion` (default:
  * this checkout's), and installs both there from the tarball and the npm registry, as a user's
- * `npm install pulumi-wechat @pulumi/pulumi` does. Programs in `dir` and below then run that SDK.
+ * `npm install pulumi-wechat @pulumi/pulumi` does; `dependencies` adds others (the native provider's Node SDK, packed).
+ * Programs in `dir` and below then run that SDK.
  */
-export function installPackage(dir, { tarball, pulumiVersion = installedPulumiVersion() }) {
+export function installPackage(dir, { tarball, pulumiVersion = installedPulumiVersion(), dependencies = {} }) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, "package.json"),
-    JSON.stringify({ name: "pulumi-wechat-program", private: true, dependencies: { "pulumi-wechat": `file:${tarball}`, "@pulumi/pulumi": pulumiVersion } }, null, 2),
+    JSON.stringify({ name: "pulumi-wechat-program", private: true, dependencies: { "pulumi-wechat": `file:${tarball}`, "@pulumi/pulumi": pulumiVersion, ...dependencies } }, null, 2),
   );
   execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
 }
