@@ -1,6 +1,7 @@
-// Watches the dynamic-provider processes a Pulumi command starts, through /proc (Linux only).
+// Watches the provider processes a Pulumi command starts, through /proc (Linux only).
 //
-// The engine starts the provider as `sh pulumi-resource-pulumi-nodejs` → `node …/cmd/dynamic-provider/index.js`, a
+// The engine starts the dynamic provider as `sh pulumi-resource-pulumi-nodejs` → `node …/cmd/dynamic-provider/index.js`,
+// and the native one as `sh pulumi-resource-wechat` → `node …/pulumi-resource-wechat.js`, a
 // descendant of the `pulumi` process we spawn; only descendants of that process count, so other Pulumi runs on the
 // machine are never measured. Peak memory is the kernel's own high-water mark of the resident set (VmHWM in
 // /proc/<pid>/status), not a sampled RSS: sampling only has to see the process once shortly before it exits, so
@@ -13,7 +14,7 @@ const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Node run
 const sampleMs = 50;
 const rescanEvery = 4; // look for new provider processes every 4th sample (200 ms)
 
-const isProvider = (argv) => argv.some((arg) => /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$/.test(arg));
+const isProvider = (argv) => argv.some((arg) => /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$|[\\/]pulumi-resource-wechat\.js$/.test(arg));
 
 function read(path) {
   try {

@@ -1,6 +1,7 @@
-// The two programs the benchmark runs, in one project folder each inside the workspace where the package is
-// installed from its tarball (scripts/pulumi-project.mjs's createWorkspace), each with its own stack on a local file
-// backend: pulumi-wechat's resources from a spec (the shared spec program), and a baseline.
+// The programs the benchmarks run, in one project folder each inside the workspace where the package is installed
+// from its tarball (scripts/pulumi-project.mjs's createWorkspace), each with its own stack on a local file backend:
+// pulumi-wechat's resources from a spec (the shared spec program), a baseline, and (bench/native.mjs) the same spec's
+// resources on the native provider, through its Node SDK.
 import { join } from "node:path";
 import { pulumiEnv, PulumiStack, specProgram, writeProgram } from "../scripts/pulumi-project.mjs";
 import { watchProviders } from "./probe.mjs";
@@ -47,12 +48,23 @@ for (const [name, args] of Object.entries(spec.plugins)) new pulumi.dynamic.Reso
 for (const [name, args] of Object.entries(spec.links)) new pulumi.dynamic.Resource(link, name, { ...args, ...linkOutputs }, undefined, "bench", "Link");
 `;
 
+// The spec program's resources, with the same names and inputs, as the native provider's (the SDK, packed and
+// installed in the workspace; the plugin installed in the stack's Pulumi home).
+const nativeProgram = `
+const wechat = require("@pulumi-wechat/wechat");
+const spec = require("./spec.json");
+for (const [name, args] of Object.entries(spec.plugins || {})) new wechat.MiniProgramPlugin(name, args);
+for (const [name, args] of Object.entries(spec.links || {})) new wechat.OfficialAccountLink(name, args);
+`;
+
+const programs = { wechat: specProgram, baseline: baselineProgram, native: nativeProgram };
+
 /** One program's project and stack; `run` also watches the command's provider processes. */
 export class Project extends PulumiStack {
   constructor(workspace, name, kind, spec, extraEnv = {}) {
     const dir = join(workspace, "projects", name);
     super({ dir, stack: "bench", env: pulumiEnv({ stateDir: join(workspace, ".pulumi"), passphrase, extra: extraEnv }) });
-    writeProgram(dir, { name, source: kind === "wechat" ? specProgram : baselineProgram, spec });
+    writeProgram(dir, { name, source: programs[kind], spec });
   }
 
   /** Runs `pulumi <args>` for the stack; resolves to its exit code, output, wall time and provider figures. */
