@@ -4,10 +4,11 @@ import type { RefreshedResource } from "../drift/engine-events";
 import { inPool } from "../provider/client/pool";
 import { accountOf, dynamicTypePrefix, typeNameOf, urnName } from "../provider/identity";
 import type { Providers } from "../provider/providers";
+import { runPulumi } from "./workspace";
 
 /**
  * The runner's own look at a shard, for `drift` and for `up`'s look before it writes: what a refresh would read,
- * without the engine's refresh. The stack's state is read once through Pulumi (the Automation API's export, on any
+ * without the engine's refresh. The stack's state is read once through Pulumi (`pulumi stack export`, on any
  * backend), and each resource is read at WeChat by the resource's own `read`, in this process, through the run's token
  * broker's client: one token per account, one list per account, however many resources. It yields what
  * `pulumi refresh --preview-only` yields (plan.ts then plans from it as from the engine's), at the cost of the reads,
@@ -54,7 +55,10 @@ const ownProviders = ["plugin", "link"].map((name) => `require("pulumi-wechat/di
  * an account's resources share one list. `know` makes the broker's client able to serve the state's accounts.
  */
 export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, know: (appIds: string[]) => Promise<void>, parallel: number): Promise<Look> {
-  const { deployment } = await ws.exportStack(stack);
+  // Not the Automation API's exportStack: it asks for --show-secrets, with which the CLI decrypts and re-serializes
+  // the whole state, twice the CPU time of the export itself (0.37 against 0.17 CPU-s for 250 resources, 280 stacks
+  // at 70,000). The look leaves a state with secrets to the engine, and sees them by their marker, encrypted or not.
+  const { deployment } = JSON.parse(await runPulumi(ws, ["stack", "export", "--stack", stack])) as { deployment?: { pending_operations?: unknown[]; resources?: unknown[] } };
   if ((deployment?.pending_operations ?? []).length > 0) return { engine: "the state holds operations a killed run left pending" };
   const resources = ((deployment?.resources ?? []) as StateResource[]).filter((resource) => !resource.type.startsWith("pulumi:"));
   for (const resource of resources) {

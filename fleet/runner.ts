@@ -14,7 +14,7 @@ import { adoptStillSet, refuseSecondOwner } from "./owners";
 import { Progress } from "./progress";
 import { type FleetReport, type Operation, type ShardReport, changed, emptyCounts, shardOutcome } from "./report";
 import { fleetResources } from "./resources";
-import { shardStackName } from "./shards";
+import { shardSpecs, shardStackName } from "./shards";
 import type { FleetSpec } from "./spec";
 import { defaultStackPrefix, fleetStacks, openWorkspace, resolveShards, setSettings, shardsTag } from "./workspace";
 import { FleetError } from "./errors";
@@ -166,6 +166,8 @@ function skipped(prefix: string, shard: number): ShardReport {
 class ShardRun {
   /** The resources, by name, that the stacks looked at (drift, and up's look) held before this run. */
   readonly managed = new Set<string>();
+  /** Each shard's part of the spec, split once for the run. */
+  private parts?: FleetSpec[];
 
   constructor(
     private readonly ws: LocalWorkspace,
@@ -227,7 +229,8 @@ class ShardRun {
    */
   private async operate(shard: number, name: string, log: WriteStream, collect: () => EngineEvents, looked: Looked): Promise<ResourceOutcome[] | undefined> {
     const { operation, parallel, cancel } = this.options;
-    const declared = fleetResources(this.options.spec, { index: shard, count: this.shards });
+    this.parts ??= shardSpecs(this.options.spec, this.shards);
+    const declared = fleetResources(this.parts[shard]);
     // Only `up` makes a stack or tags it. A shard without a stack holds nothing: its drift and its preview are every
     // resource to create, and neither reads nor writes anything, so a mistyped --stack-prefix leaves the backend as it was.
     if ((operation === "drift" || operation === "preview") && !this.existing.has(name)) return planShard(declared, [], true).outcomes;

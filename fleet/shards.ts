@@ -46,6 +46,18 @@ export function shardSpec(spec: FleetSpec, index: number, shards: number): Fleet
   return { miniPrograms: spec.miniPrograms.filter(inShard), officialAccounts: spec.officialAccounts.filter(inShard) };
 }
 
+/**
+ * Every shard's part of a spec, shardSpec's for each index in one pass: each account hashed once, where a run over
+ * all shards calling shardSpec hashes every account once per shard (6 million hashes for 280 shards of 22,000 accounts).
+ */
+export function shardSpecs(spec: FleetSpec, shards: number): FleetSpec[] {
+  checkCount(shards);
+  const parts: FleetSpec[] = Array.from({ length: shards }, () => ({ miniPrograms: [], officialAccounts: [] }));
+  for (const account of spec.miniPrograms) parts[shardOf(account.appId, shards)].miniPrograms.push(account);
+  for (const account of spec.officialAccounts) parts[shardOf(account.appId, shards)].officialAccounts.push(account);
+  return parts;
+}
+
 /** The stack that holds a shard. */
 export function shardStackName(prefix: string, index: number): string {
   return `${prefix}-${index}`;

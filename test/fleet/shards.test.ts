@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jumpHash, shardOf, shardSpec, shardStackName } from "../../fleet/shards";
+import { jumpHash, shardOf, shardSpec, shardSpecs, shardStackName } from "../../fleet/shards";
 import type { FleetSpec } from "../../fleet/spec";
 
 const appId = (n: number, prefix = "c0") => `wx${prefix}${n.toString(16).padStart(14, "0")}`;
@@ -77,6 +77,15 @@ describe("shardSpec", () => {
 
   it.each([-1, 4, 0.5])("refuses shard index %s of 4", (index) => {
     expect(() => shardSpec(spec, index, 4)).toThrow("shard index must be an integer from 0 to 3");
+  });
+});
+
+describe("shardSpecs", () => {
+  it("is shardSpec of every index", () => {
+    const miniPrograms = appIds(0, 100).map((id) => ({ appId: id, plugins: [{ pluginAppId: "wx1000000000000001" }] }));
+    const officialAccounts = Array.from({ length: 20 }, (_, n) => ({ appId: appId(n, "0a"), links: [{ miniProgramAppId: miniPrograms[n].appId }] }));
+    const spec: FleetSpec = { miniPrograms, officialAccounts };
+    expect(shardSpecs(spec, 7)).toEqual(Array.from({ length: 7 }, (_, index) => shardSpec(spec, index, 7)));
   });
 });
 
