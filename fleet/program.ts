@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicTypePrefix } from "../provider/identity";
+import { nativeType } from "../provider/native/schema";
 import { declareFleet } from "./declare";
+import { fleetResources } from "./resources";
+import type { Shard } from "./shards";
 import { loadFleetSpec } from "./spec";
 import { FleetError } from "./errors";
 
@@ -26,5 +30,24 @@ export function declareShard(env: NodeJS.ProcessEnv = process.env): void {
   }
   const adoptFile = env[adoptVariable];
   const adopt = adoptFile ? new Set(JSON.parse(readFileSync(adoptFile, "utf8")) as string[]) : undefined;
-  declareFleet(loadFleetSpec(spec), { shard: { index, count }, adopt });
+  const fleet = loadFleetSpec(spec);
+  if (fleet.provider === "native") declareNative(fleet, { index, count }, adopt);
+  else declareFleet(fleet, { shard: { index, count }, adopt });
 }
+
+/**
+ * The shard's resources on the native provider (the wechat plugin of this package's version, which the runner checks
+ * is installed), with the same names and inputs as the dynamic ones. The alias to the dynamic type moves a fleet's
+ * stacks to the native provider without a replacement, as docs/native.md shows for any stack.
+ */
+function declareNative(spec: ReturnType<typeof loadFleetSpec>, shard: Shard, adopt: ReadonlySet<string> | undefined): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed package's own manifest
+  const { version } = require("pulumi-wechat/package.json") as { version: string };
+  for (const resource of fleetResources(spec, shard)) {
+    const inputs = { ...resource.inputs, ...(adopt?.has(resource.name) ? { adopt: true } : {}) };
+    new NativeResource(nativeType(resource.type), resource.name, inputs, { version, aliases: [{ type: `${dynamicTypePrefix}${resource.type}` }] });
+  }
+}
+
+/** A resource of a provider plugin, by its type token: what the generated SDK's classes are, without their typing. */
+class NativeResource extends pulumi.CustomResource {}

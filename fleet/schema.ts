@@ -1,5 +1,5 @@
 import { type Field, onRejectedValues } from "../provider/inputs";
-import { type LinkSpec, type PluginSpec, appIdField, linkFields, onRejectedField, pluginFields } from "./spec";
+import { type LinkSpec, type PluginSpec, appIdField, fleetProviders, linkFields, onRejectedField, pluginFields } from "./spec";
 
 /**
  * The JSON Schema of the fleet spec, for editors (`# yaml-language-server: $schema=…`, or `"$schema"` in JSON).
@@ -65,6 +65,12 @@ export const fleetSpecSchema = {
   properties: {
     $schema: { type: "string", description: "This schema's location, for editors." },
     onRejected: property(onRejectedField, 'The onRejected of every plugin that does not set its own: "reapply" (the default) or "keep".'),
+    provider: {
+      type: "string",
+      enum: fleetProviders,
+      description:
+        'Which Pulumi provider the stacks declare the resources with: "dynamic" (the default: pulumi-wechat\'s dynamic resources) or "native" (the wechat provider plugin, which must be installed; a fleet moves from one to the other without a replacement).',
+    },
     pluginSets: {
       type: "object",
       description: "Named lists of plugins, applied to every mini program that names them.",

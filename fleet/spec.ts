@@ -24,10 +24,15 @@ export interface FleetSpecFile {
   $schema?: string;
   /** What to do with an application a plugin developer rejected, for every plugin that does not say: "reapply" (unset) or "keep". */
   onRejected?: OnRejected;
+  /** Which Pulumi provider the stacks declare the resources with: "dynamic" (unset) or "native" (docs/native.md). */
+  provider?: FleetProvider;
   pluginSets?: Record<string, PluginSpec[]>;
   miniPrograms?: MiniProgramEntry[];
   officialAccounts?: OfficialAccountEntry[];
 }
+
+export const fleetProviders = ["dynamic", "native"] as const;
+export type FleetProvider = (typeof fleetProviders)[number];
 
 export interface MiniProgramEntry {
   appId: string;
@@ -47,6 +52,8 @@ export interface OfficialAccountEntry {
  * "reapply", have the inputs they had before onRejected existed.
  */
 export interface FleetSpec {
+  /** Given only when it is "native": a spec that says nothing of it declares the dynamic resources, as before it existed. */
+  provider?: "native";
   miniPrograms: MiniProgramSpec[];
   officialAccounts: OfficialAccountSpec[];
 }
@@ -210,8 +217,11 @@ function resolve(raw: unknown, check: Checker): FleetSpec {
     check.report("", "the spec is empty; write {} if no account is meant");
     return { miniPrograms: [], officialAccounts: [] };
   }
-  const root = check.mapping(raw, "", ["$schema", "onRejected", "pluginSets", "miniPrograms", "officialAccounts"]) ?? {};
+  const root = check.mapping(raw, "", ["$schema", "onRejected", "provider", "pluginSets", "miniPrograms", "officialAccounts"]) ?? {};
   if (root.$schema !== undefined && typeof root.$schema !== "string") check.report("$schema", `must be a string; got ${kindOf(root.$schema)}`);
+  if (root.provider !== undefined && !(fleetProviders as readonly unknown[]).includes(root.provider)) {
+    check.report("provider", `must be "dynamic" (the default: pulumi-wechat's dynamic resources) or "native" (the wechat provider plugin); got ${JSON.stringify(root.provider)}`);
+  }
   const onRejected = check.fields<{ onRejected?: OnRejected }>(root, "", [onRejectedField])?.onRejected;
   // Applied before plugins are compared, so that a plugin declared by a set and by the list is the same plugin when
   // one says what the spec's default says and the other says nothing.
@@ -221,6 +231,7 @@ function resolve(raw: unknown, check: Checker): FleetSpec {
   };
   const sets = pluginSets(root.pluginSets, effective, check);
   return {
+    ...(root.provider === "native" ? { provider: "native" as const } : {}),
     miniPrograms: check.accounts(root.miniPrograms, "miniPrograms", "mini program", (item, path) => miniProgram(item, path, sets, effective, check)),
     officialAccounts: check.accounts(root.officialAccounts, "officialAccounts", "official account", (item, path) => officialAccount(item, path, check)),
   };

@@ -92,6 +92,11 @@ describe("parseFleetSpec", () => {
     expect(problemsOf({ $schema: "./fleet-spec.schema.json" })).toEqual([]);
   });
 
+  it("keeps provider: native, and leaves the default (dynamic) out, as specs before it resolve", () => {
+    expect(parseFleetSpec("provider: native", "fleet.yaml")).toEqual({ provider: "native", miniPrograms: [], officialAccounts: [] });
+    expect(parseFleetSpec("provider: dynamic", "fleet.yaml")).toEqual({ miniPrograms: [], officialAccounts: [] });
+  });
+
   it("refuses an empty file, which would otherwise remove every plugin and link of the stack", () => {
     expect(() => parseFleetSpec("# nothing yet\n", "fleet.yaml")).toThrow("(top level): the spec is empty; write {} if no account is meant");
   });
@@ -124,12 +129,13 @@ describe("parseFleetSpec", () => {
     ["a misspelt plugin key", { miniPrograms: [{ appId: mp, plugins: [{ pluginAppId: p1, verison: "1.0.0" }] }] }, "miniPrograms[0].plugins[0].verison: unknown key; expected pluginAppId, version, reason, adopt, onRejected"],
     ["a misspelt link key", { officialAccounts: [{ appId: oa, links: [{ miniProgramAppId: mp, showProfil: true }] }] }, "officialAccounts[0].links[0].showProfil: unknown key; expected miniProgramAppId, notifyUsers, showProfile, miniProgramUsername, adopt"],
     ["a misspelt mini program key", { miniPrograms: [{ appId: mp, plugin: [] }] }, "miniPrograms[0].plugin: unknown key; expected appId, pluginSets, plugins"],
-    ["a misspelt top-level key", { miniProgram: [] }, "miniProgram: unknown key; expected $schema, onRejected, pluginSets, miniPrograms, officialAccounts"],
+    ["a misspelt top-level key", { miniProgram: [] }, "miniProgram: unknown key; expected $schema, onRejected, provider, pluginSets, miniPrograms, officialAccounts"],
     ["a set name that is not an identifier, quoted in the path", { pluginSets: { "my set": [{ pluginAppId: "wx1" }] } }, `pluginSets["my set"][0].pluginAppId: must be an app id: wx followed by 16 lowercase hex digits; got "wx1"`],
     ["a list where a mapping belongs", { pluginSets: [] }, "pluginSets: must be a mapping from set names to lists of plugins; got a list"],
     ["a mapping where a list belongs", { miniPrograms: { appId: mp } }, "miniPrograms: must be a list; got a mapping"],
     ["a plugin that is not a mapping", { miniPrograms: [{ appId: mp, plugins: [p1] }] }, `miniPrograms[0].plugins[0]: must be a mapping with pluginAppId, version, reason, adopt, onRejected; got string "${p1}"`],
-    ["a spec that is not a mapping", [], "(top level): must be a mapping with $schema, onRejected, pluginSets, miniPrograms, officialAccounts; got a list"],
+    ["an unknown provider", { provider: "nativ" }, `provider: must be "dynamic" (the default: pulumi-wechat's dynamic resources) or "native" (the wechat provider plugin); got "nativ"`],
+    ["a spec that is not a mapping", [], "(top level): must be a mapping with $schema, onRejected, provider, pluginSets, miniPrograms, officialAccounts; got a list"],
     ["an empty section", { miniPrograms: null }, "miniPrograms: must be a list; got nothing"],
     ["a set name that is not a string", { pluginSets: { retail: [] }, miniPrograms: [{ appId: mp, pluginSets: [3] }] }, "miniPrograms[0].pluginSets[0]: must be the name of a plugin set; got number 3"],
     ["an unknown plugin set", { pluginSets: { retail: [] }, miniPrograms: [{ appId: mp, pluginSets: ["retial"] }] }, `miniPrograms[0].pluginSets[0]: unknown plugin set "retial"; pluginSets defines retail`],
