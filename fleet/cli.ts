@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { defaultParallel, exitCodes } from "../drift/report";
 import { type ProviderConfig, hasCredentials, isAppId, loadConfig, noCredentials } from "../provider/config";
 import { discover } from "./discover";
+import { requireNativePlugin } from "./native";
 import { type FleetReport, type Operation, exitCode, mergeReports, operations, parseReport, renderMarkdown } from "./report";
 import { type ReshardResult, reshard } from "./reshard";
 import { type Part, defaultConcurrency, resourcesPerShard, runFleet } from "./runner";
@@ -280,6 +281,7 @@ async function main(argv: string[]): Promise<number> {
     case "run": {
       const spec = loadFleetSpec(command.spec);
       const config = wechatConfig();
+      if (spec.provider === "native") await requireNativePlugin(process.env);
       const report = await runFleet({ ...command, ...interruptions(), spec, specPath: command.spec, config, cwd, env: process.env, progress: process.stderr });
       return writeReport(report, command.json);
     }

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { RefreshedResource } from "../drift/engine-events";
 import { inPool } from "../provider/client/pool";
-import { accountOf, dynamicTypePrefix, typeNameOf, urnName } from "../provider/identity";
+import { accountOf, dynamicTypePrefix, isOwnType, nativeTypePrefix, typeNameOf, urnName } from "../provider/identity";
 import type { Providers } from "../provider/providers";
 import { runPulumi } from "./workspace";
 
@@ -17,8 +17,9 @@ import { runPulumi } from "./workspace";
  *
  * What the engine would do differently, it is left to: a state with pending operations (a killed run's, which the
  * engine warns about and `recover` settles), resources of a type this runner does not plan (anything but the fleet's
- * two dynamic types and Pulumi's own), secrets in a resource's state, and a resource whose provider is not this
- * release's (an older state, whose `__provider` the engine would load and run).
+ * two types on the spec's provider and Pulumi's own; a resource of the other provider's type is one an `up` moves),
+ * secrets in a resource's state, and a resource whose provider is not this release's (an older state, whose
+ * `__provider` the engine would load and run, or a native plugin of another version).
  */
 
 /** Set to `engine`, the runner looks at every stack through the engine's refresh (`pulumi refresh --preview-only`). */
@@ -34,6 +35,8 @@ interface StateResource {
   id?: string;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
+  /** A native resource's provider: its URN and id, `urn:…::pulumi:providers:wechat::default_<version>::<id>`. */
+  provider?: string;
   taint?: boolean;
 }
 
@@ -50,23 +53,37 @@ function isSecret(value: unknown): boolean {
  */
 const ownProviders = ["plugin", "link"].map((name) => `require("pulumi-wechat/dist/provider/dynamic/${name}.js")`);
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the runner's own manifest (the package refers to itself)
+const { version } = require("pulumi-wechat/package.json") as { version: string };
+/** How a native resource's state names the default provider of this release's plugin (`provider`, a URN and an id). */
+const ownNativeProvider = `::pulumi:providers:wechat::default_${version.replace(/\./g, "_")}::`;
+
+/** Whether this release would read the resource as the engine would: its own provider's code, of this version. */
+function ownProvider(resource: StateResource): boolean {
+  if (resource.type.startsWith(nativeTypePrefix)) return resource.provider?.includes(ownNativeProvider) === true;
+  const stored = String(resource.inputs?.__provider);
+  return ownProviders.some((provider) => stored.includes(provider));
+}
+
 /**
  * The runner's look at one stack (see above), `parallel` reads at once: each waits on WeChat, not on this machine, and
- * an account's resources share one list. `know` makes the broker's client able to serve the state's accounts.
+ * an account's resources share one list. `know` makes the broker's client able to serve the state's accounts. `native`:
+ * the spec declares the resources on the native provider.
  */
-export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, know: (appIds: string[]) => Promise<void>, parallel: number): Promise<Look> {
+export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: Providers, know: (appIds: string[]) => Promise<void>, parallel: number, native = false): Promise<Look> {
   // Not the Automation API's exportStack: it asks for --show-secrets, with which the CLI decrypts and re-serializes
   // the whole state, twice the CPU time of the export itself (0.37 against 0.17 CPU-s for 250 resources, 280 stacks
   // at 70,000). The look leaves a state with secrets to the engine, and sees them by their marker, encrypted or not.
   const { deployment } = JSON.parse(await runPulumi(ws, ["stack", "export", "--stack", stack])) as { deployment?: { pending_operations?: unknown[]; resources?: unknown[] } };
   if ((deployment?.pending_operations ?? []).length > 0) return { engine: "the state holds operations a killed run left pending" };
   const resources = ((deployment?.resources ?? []) as StateResource[]).filter((resource) => !resource.type.startsWith("pulumi:"));
+  const declared = native ? nativeTypePrefix : dynamicTypePrefix;
   for (const resource of resources) {
-    if (!resource.type.startsWith(dynamicTypePrefix) || typeNameOf(resource.type) === undefined) return { engine: `the state holds ${resource.urn}, of a type the runner does not plan` };
+    if (!isOwnType(resource.type)) return { engine: `the state holds ${resource.urn}, of a type the runner does not plan` };
+    if (!resource.type.startsWith(declared)) return { engine: `${resource.urn} moves to the ${native ? "native" : "dynamic"} provider, as the spec says` };
     // The fleet's resources hold only flat values: a secret would be one of them, wrapped in Pulumi's marker object.
     if (Object.values({ ...resource.inputs, ...resource.outputs }).some(isSecret)) return { engine: `the state holds secrets in ${resource.urn}` };
-    const stored = String(resource.inputs?.__provider);
-    if (!ownProviders.some((provider) => stored.includes(provider))) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };
+    if (!ownProvider(resource)) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };
   }
   // The accounts' tokens come through the broker's client, as the stacks' come through the broker.
   await know(resources.map((resource) => accountOf(urnName(resource.urn))));
@@ -75,8 +92,8 @@ export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: 
     const outputs = resource.outputs ?? {};
     const props = outputs as never;
     const read = typeNameOf(resource.type) === "MiniProgramPlugin" ? await providers.plugin.read(resource.id ?? "", props) : await providers.link.read(resource.id ?? "", props);
-    // As the dynamic-provider host answers the engine: the read's outputs with the state's `__provider`, in the
-    // engine's JSON (no undefined fields); an empty id is a resource gone at WeChat.
+    // As the provider answers the engine: the read's outputs, with the state's `__provider` for a dynamic resource, in
+    // the engine's JSON (no undefined fields); an empty id is a resource gone at WeChat.
     const found = read.id === "" ? null : (JSON.parse(JSON.stringify({ ...read.props, __provider: outputs.__provider })) as Record<string, unknown>);
     if (!isDeepStrictEqual(found, outputs)) asStored = false;
     return { urn: resource.urn, type: resource.type, name: urnName(resource.urn), state: { inputs: resource.inputs ?? {}, outputs }, read: found, taint: resource.taint === true };

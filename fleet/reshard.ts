@@ -2,7 +2,7 @@ import { createWriteStream } from "node:fs";
 import { join, relative } from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isAppId } from "../provider/config";
-import { accountOf as accountOfName, dynamicTypePrefix, urnName } from "../provider/identity";
+import { accountOf as accountOfName, isOwnType, urnName } from "../provider/identity";
 import { shardOf, shardStackName } from "./shards";
 import { type FleetStack, fleetStacks, openWorkspace, runPulumi, shardsTag } from "./workspace";
 import { FleetError } from "./errors";
@@ -71,7 +71,7 @@ export function planReshard(states: StackState[], to: number, prefix: string): R
   for (const { stack, resources } of states) {
     for (const resource of resources) {
       if (resource.type.startsWith("pulumi:")) continue;
-      if (!resource.type.startsWith(dynamicTypePrefix)) throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack} holds ${resource.urn}, which is not a fleet resource; move or delete it first, so nothing was moved`);
+      if (!isOwnType(resource.type)) throw new FleetError("FLEET_RESHARD_REFUSED", `stack ${stack} holds ${resource.urn}, which is not a fleet resource; move or delete it first, so nothing was moved`);
       const name = urnName(resource.urn);
       where.set(name, [...(where.get(name) ?? []), { stack, resource }]);
     }

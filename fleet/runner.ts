@@ -252,7 +252,7 @@ class ShardRun {
     const plan = async () => {
       // PULUMI_WECHAT_FLEET_LOOK=engine looks through the engine's refresh everywhere: to compare the two, or to rule the
       // runner's own look out when something seems off.
-      let look: Look = this.options.env[lookVariable] === "engine" ? { engine: `${lookVariable}=engine` } : await lookAtShard(this.ws, name, this.look, this.know, parallel);
+      let look: Look = this.options.env[lookVariable] === "engine" ? { engine: `${lookVariable}=engine` } : await lookAtShard(this.ws, name, this.look, this.know, parallel, this.options.spec.provider === "native");
       if ("engine" in look) {
         looked.engineLook = look.engine;
         log.write(`\nLooking through the engine's refresh (pulumi refresh --preview-only): ${look.engine}.\n`);

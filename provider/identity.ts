@@ -19,6 +19,14 @@ export type TypeName = "MiniProgramPlugin" | "OfficialAccountLink";
 export const dynamicModule = "wechat";
 export const dynamicTypePrefix = `pulumi-nodejs:dynamic/${dynamicModule}:`;
 
+/** The native provider's package and module (provider/native/): its type tokens are `wechat:index:<TypeName>`. */
+export const nativeTypePrefix = "wechat:index:";
+
+/** A type token of ours, from either host: the dynamic resources' or the native provider's. */
+export function isOwnType(type: string): boolean {
+  return (type.startsWith(dynamicTypePrefix) || type.startsWith(nativeTypePrefix)) && typeNameOf(type) !== undefined;
+}
+
 /** A binding's id, `<appId>/<pluginAppId>`: also its resource name in a fleet, so that it keeps its URN in any shard. */
 export function pluginId(binding: PluginKey): string {
   return `${binding.appId}/${binding.pluginAppId}`;

@@ -1,5 +1,5 @@
 import { configKeys, configSettings } from "../config";
-import { type TypeName } from "../identity";
+import { type TypeName, nativeTypePrefix } from "../identity";
 import { type Field, type OutputField } from "../inputs";
 import { linkInputFields, linkOutputFields } from "../link";
 import { pluginInputFields, pluginOutputFields } from "../plugin";
@@ -14,7 +14,7 @@ import { pluginInputFields, pluginOutputFields } from "../plugin";
 export const packageName = "wechat";
 
 export function nativeType(name: TypeName): string {
-  return `${packageName}:index:${name}`;
+  return `${nativeTypePrefix}${name}`;
 }
 
 type Property = { type: "string" | "integer" | "boolean"; description: string; secret?: boolean };
