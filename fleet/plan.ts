@@ -2,7 +2,7 @@ import type { RefreshedResource, ResourceOutcome } from "../drift/engine-events"
 import type { Diff } from "../provider/inputs";
 import { type LinkInputs, type LinkOutputs, LinkResource } from "../provider/link";
 import { type PluginInputs, type PluginOutputs, PluginResource } from "../provider/plugin";
-import { dynamicTypePrefix, typeNameOf } from "../provider/identity";
+import { dynamicTypePrefix, nativeTypePrefix, typeNameOf } from "../provider/identity";
 import type { FleetResource } from "./resources";
 
 /**
@@ -22,7 +22,11 @@ import type { FleetResource } from "./resources";
 export interface ShardPlan {
   /** One per resource that the spec declares or the refreshed state holds, with its op as `pulumi preview` names it. */
   outcomes: ResourceOutcome[];
-  /** Nothing for an up to do: every resource stays as it is and the refresh read what the state holds. */
+  /**
+   * Nothing for an up to do: every resource stays as it is, of the type the spec's provider declares (a resource an up
+   * moves to the other provider is not settled, though the move changes nothing at WeChat), and the refresh read what
+   * the state holds.
+   */
   settled: boolean;
 }
 
@@ -41,8 +45,10 @@ const key = (type: string, name: string) => `${typeNameOf(type) ?? type}::${name
  * @param declared the shard's resources (fleetResources)
  * @param refreshed what the refresh found (EngineEvents.refreshedResources)
  * @param refreshedAsStored whether every refresh read what the state holds (EngineEvents.refreshedAsStored)
+ * @param native the spec declares the resources on the native provider (its type tokens), not the dynamic ones
  */
-export function planShard(declared: FleetResource[], refreshed: RefreshedResource[], refreshedAsStored: boolean): ShardPlan {
+export function planShard(declared: FleetResource[], refreshed: RefreshedResource[], refreshedAsStored: boolean, native = false): ShardPlan {
+  const typePrefix = native ? nativeTypePrefix : dynamicTypePrefix;
   const found = new Map(refreshed.map((resource) => [key(resource.type, resource.name), resource]));
   const outcomes: ResourceOutcome[] = [];
   for (const resource of declared) {
@@ -53,7 +59,7 @@ export function planShard(declared: FleetResource[], refreshed: RefreshedResourc
     const outcome = { name: resource.name, inputs, failed: false };
     if (!current?.read) {
       // A new resource has no URN until the engine registers it; reports name resources by their names.
-      outcomes.push({ ...outcome, urn: current?.urn ?? "", type: current?.type ?? `${dynamicTypePrefix}${resource.type}`, op: "create", outputs: {}, reasons: [] });
+      outcomes.push({ ...outcome, urn: current?.urn ?? "", type: current?.type ?? `${typePrefix}${resource.type}`, op: "create", outputs: {}, reasons: [] });
       continue;
     }
     // The engine names only the properties that force a replacement: the provider's diff lists no others.
@@ -66,5 +72,6 @@ export function planShard(declared: FleetResource[], refreshed: RefreshedResourc
   for (const resource of found.values()) {
     if (resource.read) outcomes.push({ urn: resource.urn, type: resource.type, name: resource.name, op: "delete", inputs: resource.state.inputs, outputs: resource.read, reasons: [], failed: false });
   }
-  return { outcomes, settled: refreshedAsStored && outcomes.every((outcome) => outcome.op === "same") };
+  const asDeclared = refreshed.every((resource) => resource.type.startsWith(typePrefix));
+  return { outcomes, settled: refreshedAsStored && asDeclared && outcomes.every((outcome) => outcome.op === "same") };
 }

@@ -261,7 +261,7 @@ class ShardRun {
         look = { refreshed: events.refreshedResources(), asStored: events.refreshedAsStored() };
       }
       for (const resource of look.refreshed) this.managed.add(resource.name);
-      const planned = planShard(declared, look.refreshed, look.asStored);
+      const planned = planShard(declared, look.refreshed, look.asStored, this.options.spec.provider === "native");
       looked.settled = planned.settled;
       const changes = planned.outcomes.filter((outcome) => outcome.op !== "same");
       log.write(`\nPlanned from the look and the spec: ${changes.length === 0 ? "no change" : changes.map((c) => `\n  ${c.op} ${c.name}`).join("")}\n`);

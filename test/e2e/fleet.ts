@@ -1,7 +1,52 @@
-import { expect } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, inject } from "vitest";
 import type { EmulatorClient } from "../../emulator/index";
+import type { FleetReport } from "../../fleet/report";
+import { pulumi } from "../../scripts/pulumi-project.mjs";
 import { seed } from "../support/emulator";
 import type { Project, Spec } from "./project";
+
+/** One run of the fleet runner: its exit code and output, and its --json report when it wrote one. */
+export interface FleetRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  report?: FleetReport;
+}
+
+/**
+ * `npx pulumi-wechat-fleet` as installed in the e2e workspace, run in `dir` with `env`: `run(...args)` adds --json to
+ * the operations that write a report and reads it back; `pulumi(...args)` runs the CLI on the runner's stacks, in its
+ * working folder with its default backend (.pulumi-state/) and passphrase (empty).
+ */
+export function fleetRunner(dir: string, env: NodeJS.ProcessEnv) {
+  let runs = 0;
+  return {
+    async run(...args: string[]): Promise<FleetRun> {
+      const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
+      const json = join(dir, `report-${++runs}.json`);
+      const withJson = ["up", "preview", "drift", "destroy", "recover"].includes(args[0]) ? [...args, "--json", json] : args;
+      const run = await new Promise<FleetRun>((resolve) =>
+        execFile(process.execPath, [cli, ...withJson], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+        ),
+      );
+      // A run refused before it starts writes no report.
+      if (withJson !== args && existsSync(json)) run.report = JSON.parse(readFileSync(json, "utf8")) as FleetReport;
+      return run;
+    },
+    async pulumi(...args: string[]): Promise<string> {
+      const result = await pulumi([...args, "--non-interactive"], {
+        cwd: join(dir, ".pulumi-wechat-fleet"),
+        env: { ...env, PULUMI_BACKEND_URL: `file://${join(dir, ".pulumi-state")}`, PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${result.stderr}`);
+      return result.stdout;
+    },
+  };
+}
 
 /**
  * The large program the fault and interruption suites run: every mini program of the seed at its limit of five

@@ -43,6 +43,17 @@ describe("planShard", () => {
     expect(plan.outcomes[1].outputs).toMatchObject({ status: "linked" });
   });
 
+  it("finds a stack whose resources an up moves to the spec's provider not settled, though each stays the same; a create is of that provider's type", () => {
+    const declared = [plugin(maps, { version: "2.2.46" }), link];
+    const refreshed = [found(declared[0], approved(maps)), found(link, linked)];
+    const moving = planShard(declared, refreshed, true, true);
+    expect(moving.settled).toBe(false);
+    expect(ops(moving).map(({ op }) => op)).toEqual(["same", "same"]);
+    const native = refreshed.map((r) => ({ ...r, type: r.type.replace("pulumi-nodejs:dynamic/wechat:", "wechat:index:") }));
+    expect(planShard(declared, native, true, true).settled).toBe(true);
+    expect(planShard([link], [], true, true).outcomes[0].type).toBe("wechat:index:OfficialAccountLink");
+  });
+
   it("plans a create for a declared resource the state lacks and for one the refresh found gone", () => {
     const gone = plugin("wx1000000000000002");
     const plan = planShard([plugin(maps), gone], [found(gone, approved("wx1000000000000002"), null)], false);
