@@ -5,9 +5,9 @@ import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index"
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { pulumiEnv, startPulumi } from "../../scripts/pulumi-project.mjs";
+import { startPulumi } from "../../scripts/pulumi-project.mjs";
 import { seed, useEmulator } from "../support/emulator";
-import { fleetRunner } from "./fleet";
+import { fleetEnv, fleetRunner } from "./fleet";
 import { version } from "./native";
 
 /*
@@ -35,16 +35,7 @@ let runner: ReturnType<typeof fleetRunner>;
 beforeAll(() => {
   dir = join(inject("e2e").workspace, "projects", `fleet-native-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  env = {
-    ...pulumiEnv({ stateDir: join(dir, ".pulumi"), passphrase: "" }),
-    WECHAT_ENDPOINT: emulator.url,
-    WECHAT_COMPONENT_APP_ID: seed.component.appId,
-    WECHAT_COMPONENT_APP_SECRET: seed.component.appSecret,
-    WECHAT_COMPONENT_VERIFY_TICKET: seed.component.verifyTicket,
-    WECHAT_AUTHORIZER_REFRESH_TOKENS: JSON.stringify(accounts.authorizerRefreshTokens),
-  };
-  delete env.PULUMI_BACKEND_URL;
-  delete env.PULUMI_CONFIG_PASSPHRASE;
+  env = fleetEnv(dir, emulator.url, accounts.authorizerRefreshTokens);
   runner = fleetRunner(dir, env);
 });
 

@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index";
 import type { FleetReport } from "../../fleet/report";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { descendants, pulumiEnv } from "../../scripts/pulumi-project.mjs";
+import { descendants } from "../../scripts/pulumi-project.mjs";
 import { useEmulator, seed } from "../support/emulator";
+import { fleetEnv } from "./fleet";
 import { until } from "./project";
 
 /*
@@ -40,15 +41,7 @@ beforeAll(() => {
   dir = join(inject("e2e").workspace, "projects", `fleet-recover-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "fleet.yaml"), serializeFleetSpec(spec, "fleet.yaml"));
-  env = {
-    ...pulumiEnv({ stateDir: join(dir, ".pulumi"), passphrase: "" }),
-    WECHAT_ENDPOINT: emulator.url,
-    WECHAT_COMPONENT_APP_ID: seed.component.appId,
-    WECHAT_COMPONENT_APP_SECRET: seed.component.appSecret,
-    WECHAT_COMPONENT_VERIFY_TICKET: seed.component.verifyTicket,
-  };
-  delete env.PULUMI_BACKEND_URL;
-  delete env.PULUMI_CONFIG_PASSPHRASE;
+  env = fleetEnv(dir, emulator.url);
 });
 
 interface Run {

@@ -7,7 +7,8 @@ import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index"
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
+import { pulumi } from "../../scripts/pulumi-project.mjs";
+import { fleetEnv } from "./fleet";
 import { useEmulator, seed } from "../support/emulator";
 
 /*
@@ -40,16 +41,7 @@ beforeAll(() => {
   dir = join(inject("e2e").workspace, "projects", `fleet-runner-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "fleet.yaml"), serializeFleetSpec(spec, "fleet.yaml"));
-  env = {
-    ...pulumiEnv({ stateDir: join(dir, ".pulumi"), passphrase: "" }),
-    WECHAT_ENDPOINT: emulator.url,
-    WECHAT_COMPONENT_APP_ID: seed.component.appId,
-    WECHAT_COMPONENT_APP_SECRET: seed.component.appSecret,
-    WECHAT_COMPONENT_VERIFY_TICKET: seed.component.verifyTicket,
-    WECHAT_AUTHORIZER_REFRESH_TOKENS: JSON.stringify(accounts.authorizerRefreshTokens),
-  };
-  delete env.PULUMI_BACKEND_URL;
-  delete env.PULUMI_CONFIG_PASSPHRASE;
+  env = fleetEnv(dir, emulator.url, accounts.authorizerRefreshTokens);
 });
 
 interface Run {

@@ -4,9 +4,28 @@ import { join } from "node:path";
 import { expect, inject } from "vitest";
 import type { EmulatorClient } from "../../emulator/index";
 import type { FleetReport } from "../../fleet/report";
-import { pulumi } from "../../scripts/pulumi-project.mjs";
+import { pulumi, pulumiEnv } from "../../scripts/pulumi-project.mjs";
 import { seed } from "../support/emulator";
 import type { Project, Spec } from "./project";
+
+/**
+ * The environment a fleet suite runs the runner with in `dir`: the platform's credentials only in WECHAT_* variables
+ * (the authorizers' refresh tokens when given), the emulator as endpoint, and the runner's defaults for the backend
+ * (.pulumi-state/ in the project) and the passphrase (empty).
+ */
+export function fleetEnv(dir: string, endpoint: string, refreshTokens?: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...pulumiEnv({ stateDir: join(dir, ".pulumi"), passphrase: "" }),
+    WECHAT_ENDPOINT: endpoint,
+    WECHAT_COMPONENT_APP_ID: seed.component.appId,
+    WECHAT_COMPONENT_APP_SECRET: seed.component.appSecret,
+    WECHAT_COMPONENT_VERIFY_TICKET: seed.component.verifyTicket,
+    ...(refreshTokens ? { WECHAT_AUTHORIZER_REFRESH_TOKENS: JSON.stringify(refreshTokens) } : {}),
+  };
+  delete env.PULUMI_BACKEND_URL;
+  delete env.PULUMI_CONFIG_PASSPHRASE;
+  return env;
+}
 
 /** One run of the fleet runner: its exit code and output, and its --json report when it wrote one. */
 export interface FleetRun {
