@@ -27,18 +27,10 @@ exec 3>&1 1>&2
 say() { printf 'ensure-actionlint: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-CACHE=${PULUMI_WECHAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-wechat}/actionlint-$VERSION
-mkdir -p "$CACHE/bin"
-CACHE=$(cd "$CACHE" && pwd) # absolute: callers put it on PATH
-BIN=$CACHE/bin
-
-# One run at a time per version, so concurrent runs (parallel test workers, two terminals) wait
-# for a single build instead of each starting their own.
-exec 9>"$CACHE/lock"
-if ! flock -n 9; then
-  say "waiting for another run that is preparing actionlint $VERSION in $CACHE…"
-  flock 9
-fi
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/tool-cache.sh
+. "$ROOT/scripts/lib/tool-cache.sh"
+tool_cache "actionlint-$VERSION" "actionlint $VERSION"
 
 is_wanted_actionlint() {
   [ -x "$1" ] && [ "$("$1" -version 2>/dev/null | head -n 1)" = "$VERSION" ]
@@ -48,16 +40,8 @@ build() {
   command -v go >/dev/null \
     || die "actionlint $VERSION is not in $BIN and there is no Go to build it: install Go >= 1.24, or put actionlint $VERSION (https://github.com/rhysd/actionlint/releases) in $BIN."
   say "building actionlint $VERSION from the Go module proxy (first run on this machine, about 20 s)…"
-  # Built in a directory of its own, then moved into place, so a killed build never leaves a binary
-  # that the check above would accept. -mod=mod: a GOFLAGS=-mod=vendor from the caller's environment
-  # would make `go install module@version` refuse.
-  rm -rf "$CACHE/build"
-  mkdir -p "$CACHE/build"
   # The version the binary prints comes from the module's build info, which `go install …@version` records.
-  GOBIN="$CACHE/build" GOFLAGS=-mod=mod go install "$MODULE/cmd/actionlint@$VERSION" \
-    || die "could not build $MODULE/cmd/actionlint@$VERSION with $(go env GOVERSION) from $(go env GOPROXY) (Go's reason above)"
-  mv -f "$CACHE/build/actionlint" "$BIN/actionlint"
-  rm -rf "$CACHE/build"
+  go_install_tool "$MODULE/cmd/actionlint" "$VERSION"
   is_wanted_actionlint "$BIN/actionlint" || die "the freshly built $BIN/actionlint does not report $VERSION"
   say "built actionlint $VERSION into $BIN"
 }

@@ -23,17 +23,10 @@ die() { say "$*"; exit 1; }
 [ $# -eq 1 ] && [ -x "$1/pulumi" ] || die "usage: $0 <directory of the pulumi CLI> (scripts/ensure-pulumi.sh prints it)"
 CLI_BIN=$(cd "$1" && pwd)
 
-CACHE=${PULUMI_WECHAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-wechat}/pulumi-yaml-$VERSION
-mkdir -p "$CACHE/bin"
-CACHE=$(cd "$CACHE" && pwd)
-BIN=$CACHE/bin
-
-# One build at a time per version: parallel test workers and two terminals wait for a single build.
-exec 9>"$CACHE/lock"
-if ! flock -n 9; then
-  say "waiting for another run that is preparing pulumi-language-yaml $VERSION in $CACHE…"
-  flock 9
-fi
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/tool-cache.sh
+. "$ROOT/scripts/lib/tool-cache.sh"
+tool_cache "pulumi-yaml-$VERSION" "pulumi-language-yaml $VERSION"
 
 # The binary's module version, which `go install …@version` records in its build info.
 is_wanted_host() {
@@ -44,14 +37,7 @@ build() {
   command -v go >/dev/null \
     || die "pulumi-language-yaml $VERSION is not in $BIN and there is no Go to build it: install Go >= 1.24, or install Pulumi's YAML language host (https://github.com/pulumi/pulumi-yaml/releases) next to pulumi in $CLI_BIN."
   say "building pulumi-language-yaml $VERSION from the Go module proxy (first run on this machine, about 2.5 minutes)…"
-  # Built in a directory of its own, then moved into place, so a killed build never leaves a binary that the check
-  # above would accept. -mod=mod: a GOFLAGS=-mod=vendor from the caller's environment would make the install refuse.
-  rm -rf "$CACHE/build"
-  mkdir -p "$CACHE/build"
-  GOBIN="$CACHE/build" GOFLAGS=-mod=mod go install "$MODULE/cmd/pulumi-language-yaml@$VERSION" \
-    || die "could not build $MODULE/cmd/pulumi-language-yaml@$VERSION with $(go env GOVERSION) from $(go env GOPROXY) (Go's reason above)"
-  mv -f "$CACHE/build/pulumi-language-yaml" "$BIN/pulumi-language-yaml"
-  rm -rf "$CACHE/build"
+  go_install_tool "$MODULE/cmd/pulumi-language-yaml" "$VERSION"
   is_wanted_host "$BIN/pulumi-language-yaml" || die "the freshly built $BIN/pulumi-language-yaml is not $VERSION"
   say "built pulumi-language-yaml $VERSION into $BIN"
 }

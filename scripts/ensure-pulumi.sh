@@ -33,18 +33,9 @@ VERSION=$(node -p 'require(process.argv[1]).pulumiCli' "$ROOT/package.json")
 INSTALL_CLI="install the Pulumi CLI v$VERSION (https://www.pulumi.com/docs/install/) so that \
 pulumi and pulumi-language-nodejs are on PATH"
 
-CACHE=${PULUMI_WECHAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-wechat}/pulumi-v$VERSION
-mkdir -p "$CACHE/bin"
-CACHE=$(cd "$CACHE" && pwd) # absolute: the build below changes directory, and callers need it
-BIN=$CACHE/bin
-
-# One run at a time per version, so concurrent runs (parallel test workers, two terminals) wait
-# for a single build instead of each starting their own.
-exec 9>"$CACHE/lock"
-if ! flock -n 9; then
-  say "waiting for another run that is preparing the Pulumi CLI v$VERSION in $CACHE…"
-  flock 9
-fi
+# shellcheck source=scripts/lib/tool-cache.sh
+. "$ROOT/scripts/lib/tool-cache.sh"
+tool_cache "pulumi-v$VERSION" "the Pulumi CLI v$VERSION"
 
 is_wanted_pulumi() {
   [ -x "$1" ] && [ "$(PULUMI_SKIP_UPDATE_CHECK=true "$1" version 2>/dev/null)" = "v$VERSION" ]
