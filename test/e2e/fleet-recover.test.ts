@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,7 +8,7 @@ import type { FleetReport } from "../../fleet/report";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
 import { descendants } from "../../scripts/pulumi-project.mjs";
 import { useEmulator, seed } from "../support/emulator";
-import { fleetEnv } from "./fleet";
+import { fleetEnv, fleetRunner } from "./fleet";
 import { until } from "./project";
 
 /*
@@ -35,6 +35,7 @@ const resources = plugins + links;
 const emulator = useEmulator({ seed: world, reset: false });
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let runner: ReturnType<typeof fleetRunner>;
 const cli = () => join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
 
 beforeAll(() => {
@@ -42,30 +43,11 @@ beforeAll(() => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "fleet.yaml"), serializeFleetSpec(spec, "fleet.yaml"));
   env = fleetEnv(dir, emulator.url);
+  runner = fleetRunner(dir, env);
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  report?: FleetReport;
-}
-
-let runs = 0;
-async function fleet(...args: string[]): Promise<Run> {
-  const json = join(dir, `report-${++runs}.json`);
-  const run = await new Promise<Run>((resolve) =>
-    execFile(process.execPath, [cli(), ...args, "--json", json], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
-    ),
-  );
-  try {
-    run.report = JSON.parse(readFileSync(json, "utf8")) as FleetReport;
-  } catch {
-    // A run refused before it starts writes no report.
-  }
-  return run;
-}
+/** The runner as installed in the workspace (test/e2e/fleet.ts). */
+const fleet = (...args: string[]) => runner.run(...args);
 
 /** The processes on this machine that carry a fleet run's id (see fleet/watchdog.ts). */
 function processesOfRun(runId: string): number[] {

@@ -1,5 +1,4 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -7,8 +6,7 @@ import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index"
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { pulumi } from "../../scripts/pulumi-project.mjs";
-import { fleetEnv } from "./fleet";
+import { fleetEnv, fleetRunner } from "./fleet";
 import { useEmulator, seed } from "../support/emulator";
 
 /*
@@ -34,6 +32,7 @@ const stateFile = join(mkdtempSync(join(tmpdir(), "wechat-fleet-")), "wechat-sta
 const emulator = useEmulator({ seed: world, stateFile, reset: false });
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let runner: ReturnType<typeof fleetRunner>;
 /** Every output and report of the runner, searched for secrets at the end. */
 const seen: Record<string, string> = {};
 
@@ -42,44 +41,12 @@ beforeAll(() => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "fleet.yaml"), serializeFleetSpec(spec, "fleet.yaml"));
   env = fleetEnv(dir, emulator.url, accounts.authorizerRefreshTokens);
+  runner = fleetRunner(dir, env, (label, text) => (seen[label] = text));
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  report?: FleetReport;
-}
-
-let runs = 0;
-/** `pulumi-wechat-fleet <args>` as installed in the workspace, in the project; with `--json`, the report read back. */
-async function fleet(...args: string[]): Promise<Run> {
-  const cli = join(inject("e2e").workspace, "node_modules/pulumi-wechat/dist/fleet/cli.js");
-  const json = join(dir, `report-${++runs}.json`);
-  const withJson = ["up", "preview", "drift", "destroy"].includes(args[0]) ? [...args, "--json", json] : args;
-  const run = await new Promise<Run>((resolve) =>
-    execFile(process.execPath, [cli, ...withJson], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
-    ),
-  );
-  seen[`${args.join(" ")} (#${runs})`] = run.stdout + run.stderr;
-  // A run refused before it starts writes no report.
-  if (withJson !== args && existsSync(json)) {
-    seen[`report #${runs}`] = readFileSync(json, "utf8");
-    run.report = JSON.parse(seen[`report #${runs}`]) as FleetReport;
-  }
-  return run;
-}
-
-/** The CLI on the runner's stacks, for looking at them. */
-async function stackCommand(...args: string[]): Promise<string> {
-  const result = await pulumi([...args, "--non-interactive"], {
-    cwd: join(dir, ".pulumi-wechat-fleet"),
-    env: { ...env, PULUMI_BACKEND_URL: `file://${join(dir, ".pulumi-state")}`, PULUMI_CONFIG_PASSPHRASE: "" },
-  });
-  if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
+/** The runner as installed in the workspace, and the CLI on its stacks (test/e2e/fleet.ts). */
+const fleet = (...args: string[]) => runner.run(...args);
+const stackCommand = (...args: string[]) => runner.pulumi(...args);
 
 async function stacks(): Promise<string[]> {
   return (JSON.parse(await stackCommand("stack", "ls", "--json")) as Array<{ name: string }>).map((s) => s.name).sort();
@@ -276,12 +243,12 @@ describe("pulumi-wechat-fleet on the real CLI", () => {
   it("merges the reports of --only parts into the report of the whole fleet", async () => {
     const parts = [await fleet("drift", "--spec", "fleet.yaml", "--only", "1/2"), await fleet("drift", "--spec", "fleet.yaml", "--only", "2/2")];
     expect(parts.map((p) => p.report!.stacks.map((s) => s.shard))).toEqual([[0, 2], [1]]);
-    const merged = await fleet("report", "--merge", join(dir, `report-${runs - 1}.json`), join(dir, `report-${runs}.json`));
+    const merged = await fleet("report", "--merge", parts[0].reportFile!, parts[1].reportFile!);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toContain("## WeChat fleet `drift`: no drift in 3 shards");
     expect(merged.stdout).toContain("this report covers parts 1/2, 2/2 of the shards");
     // A part missing (its job cancelled, its artifact lost): named, and exit 1, never "no drift".
-    const partial = await fleet("report", "--merge", join(dir, `report-${runs - 2}.json`));
+    const partial = await fleet("report", "--merge", parts[0].reportFile!);
     expect(partial.code, partial.stdout + partial.stderr).toBe(1);
     expect(partial.stdout).toContain("Part 2/2 is missing: its shards were not checked.");
     expect(partial.stdout).toContain("## WeChat fleet `drift`: no drift in 2 shards checked, 1 of 2 parts missing");

@@ -33,14 +33,17 @@ export interface FleetRun {
   stdout: string;
   stderr: string;
   report?: FleetReport;
+  /** Where that report is. */
+  reportFile?: string;
 }
 
 /**
  * `npx pulumi-wechat-fleet` as installed in the e2e workspace, run in `dir` with `env`: `run(...args)` adds --json to
  * the operations that write a report and reads it back; `pulumi(...args)` runs the CLI on the runner's stacks, in its
- * working folder with its default backend (.pulumi-state/) and passphrase (empty).
+ * working folder with its default backend (.pulumi-state/) and passphrase (empty). `seen` is told every output and report,
+ * by a label, for a suite that searches them for secrets.
  */
-export function fleetRunner(dir: string, env: NodeJS.ProcessEnv) {
+export function fleetRunner(dir: string, env: NodeJS.ProcessEnv, seen?: (label: string, text: string) => void) {
   let runs = 0;
   return {
     async run(...args: string[]): Promise<FleetRun> {
@@ -52,8 +55,14 @@ export function fleetRunner(dir: string, env: NodeJS.ProcessEnv) {
           resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
         ),
       );
+      seen?.(`${args.join(" ")} (#${runs})`, run.stdout + run.stderr);
       // A run refused before it starts writes no report.
-      if (withJson !== args && existsSync(json)) run.report = JSON.parse(readFileSync(json, "utf8")) as FleetReport;
+      if (withJson !== args && existsSync(json)) {
+        const text = readFileSync(json, "utf8");
+        seen?.(`report #${runs}`, text);
+        run.report = JSON.parse(text) as FleetReport;
+        run.reportFile = json;
+      }
       return run;
     },
     async pulumi(...args: string[]): Promise<string> {
