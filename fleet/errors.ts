@@ -5,6 +5,7 @@ export type FleetErrorCode =
   | "FLEET_CONFIG_INVALID" // the WeChat configuration in the environment has problems, or gives no credential
   | "FLEET_NOT_INSTALLED" // the working folder lacks pulumi-wechat or @pulumi/pulumi, or holds another version
   | "FLEET_PLUGIN_MISSING" // a spec with provider: native, and no wechat provider plugin of the runner's version installed
+  | "FLEET_PROVIDER_MISMATCH" // a stack of native resources, and a spec that declares the dynamic ones
   | "FLEET_SHARDS_MISMATCH" // the stacks are sharded another way than asked, or record different counts: reshard first
   | "FLEET_RESHARD_REFUSED" // a reshard that could not move the state safely, so moved nothing more
   | "FLEET_REPORT_INVALID" // report --merge: a file that is not a report, or parts of different runs

@@ -2,8 +2,9 @@ import { isDeepStrictEqual } from "node:util";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { RefreshedResource } from "../drift/engine-events";
 import { inPool } from "../provider/client/pool";
-import { accountOf, dynamicTypePrefix, isOwnType, nativeTypePrefix, typeNameOf, urnName } from "../provider/identity";
+import { accountOf, isOwnType, nativeTypePrefix, typeNameOf, urnName } from "../provider/identity";
 import type { Providers } from "../provider/providers";
+import { FleetError } from "./errors";
 import { runPulumi } from "./workspace";
 
 /**
@@ -17,7 +18,7 @@ import { runPulumi } from "./workspace";
  *
  * What the engine would do differently, it is left to: a state with pending operations (a killed run's, which the
  * engine warns about and `recover` settles), resources of a type this runner does not plan (anything but the fleet's
- * two types on the spec's provider and Pulumi's own; a resource of the other provider's type is one an `up` moves),
+ * two types, on either provider, and Pulumi's own),
  * secrets in a resource's state, and a resource whose provider is not this release's (an older state, whose
  * `__provider` the engine would load and run, or a native plugin of another version).
  */
@@ -77,10 +78,18 @@ export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: 
   const { deployment } = JSON.parse(await runPulumi(ws, ["stack", "export", "--stack", stack])) as { deployment?: { pending_operations?: unknown[]; resources?: unknown[] } };
   if ((deployment?.pending_operations ?? []).length > 0) return { engine: "the state holds operations a killed run left pending" };
   const resources = ((deployment?.resources ?? []) as StateResource[]).filter((resource) => !resource.type.startsWith("pulumi:"));
-  const declared = native ? nativeTypePrefix : dynamicTypePrefix;
   for (const resource of resources) {
     if (!isOwnType(resource.type)) return { engine: `the state holds ${resource.urn}, of a type the runner does not plan` };
-    if (!resource.type.startsWith(declared)) return { engine: `${resource.urn} moves to the ${native ? "native" : "dynamic"} provider, as the spec says` };
+    // A stack of the dynamic resources moves to the native provider with the spec's `provider: native` (plan.ts finds it
+    // unsettled, and the up's refresh runs the native provider, which reads either state); back it cannot: the dynamic
+    // provider's host finds no provider code in a native resource's state, and fails every refresh of it.
+    if (!native && resource.type.startsWith(nativeTypePrefix)) {
+      throw new FleetError(
+        "FLEET_PROVIDER_MISMATCH",
+        `stack ${stack} holds the native provider's resources (${resource.urn}), and the spec declares the dynamic ones; nothing was done. ` +
+          "A fleet moves to the native provider, not back: put `provider: native` back in the spec",
+      );
+    }
     // The fleet's resources hold only flat values: a secret would be one of them, wrapped in Pulumi's marker object.
     if (Object.values({ ...resource.inputs, ...resource.outputs }).some(isSecret)) return { engine: `the state holds secrets in ${resource.urn}` };
     if (!ownProvider(resource)) return { engine: `${resource.urn} was stored by another version of pulumi-wechat` };

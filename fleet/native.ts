@@ -13,7 +13,9 @@ export async function requireNativePlugin(env: NodeJS.ProcessEnv): Promise<void>
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runner's own manifest (the package refers to itself)
   const { version } = require("pulumi-wechat/package.json") as { version: string };
   if (await onPath("pulumi-resource-wechat", env.PATH ?? "")) return;
-  const { stdout } = await promisify(execFile)("pulumi", ["plugin", "ls", "--json"], { env, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)("pulumi", ["plugin", "ls", "--json"], { env, maxBuffer: 64 * 1024 * 1024 }).catch((error: Error & { stderr?: string }) => {
+    throw new FleetError("FLEET_PULUMI_FAILED", `\`pulumi plugin ls\`, to find the wechat provider plugin the spec's provider: native needs, failed: ${(error.stderr ?? error.message).trim()}`);
+  });
   const plugins = JSON.parse(stdout || "[]") as Array<{ name: string; kind: string; version: string }>;
   if (plugins.some((p) => p.kind === "resource" && p.name === "wechat" && p.version === version)) return;
   const others = plugins.filter((p) => p.kind === "resource" && p.name === "wechat").map((p) => p.version);

@@ -2,9 +2,8 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicTypePrefix } from "../provider/identity";
 import { nativeType } from "../provider/native/schema";
-import { declareFleet } from "./declare";
+import { MiniProgramPlugin, type MiniProgramPluginArgs, OfficialAccountLink, type OfficialAccountLinkArgs } from "../provider/index";
 import { fleetResources } from "./resources";
-import type { Shard } from "./shards";
 import { loadFleetSpec } from "./spec";
 import { FleetError } from "./errors";
 
@@ -31,23 +30,22 @@ export function declareShard(env: NodeJS.ProcessEnv = process.env): void {
   const adoptFile = env[adoptVariable];
   const adopt = adoptFile ? new Set(JSON.parse(readFileSync(adoptFile, "utf8")) as string[]) : undefined;
   const fleet = loadFleetSpec(spec);
-  if (fleet.provider === "native") declareNative(fleet, { index, count }, adopt);
-  else declareFleet(fleet, { shard: { index, count }, adopt });
-}
-
-/**
- * The shard's resources on the native provider (the wechat plugin of this package's version, which the runner checks
- * is installed), with the same names and inputs as the dynamic ones. The alias to the dynamic type moves a fleet's
- * stacks to the native provider without a replacement, as docs/native.md shows for any stack.
- */
-function declareNative(spec: ReturnType<typeof loadFleetSpec>, shard: Shard, adopt: ReadonlySet<string> | undefined): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed package's own manifest
   const { version } = require("pulumi-wechat/package.json") as { version: string };
-  for (const resource of fleetResources(spec, shard)) {
-    const inputs = { ...resource.inputs, ...(adopt?.has(resource.name) ? { adopt: true } : {}) };
-    new NativeResource(nativeType(resource.type), resource.name, inputs, { version, aliases: [{ type: `${dynamicTypePrefix}${resource.type}` }] });
+  for (const { type, name, inputs: declared } of fleetResources(fleet, { index, count })) {
+    const inputs = { ...declared, ...(adopt?.has(name) ? { adopt: true } : {}) };
+    // Each resource carries an alias to its type on the other provider. From dynamic to native it is how a fleet moves
+    // (the spec's `provider: native`) without a replacement. The runner refuses the way back (look.ts); the alias keeps
+    // an engine that runs this program anyway from deleting the native resource and creating the dynamic one, which
+    // would unbind what it adopts.
+    if (fleet.provider === "native") new NativeResource(nativeType(type), name, inputs, { version, aliases: [{ type: `${dynamicTypePrefix}${type}` }] });
+    else if (type === "MiniProgramPlugin") new MiniProgramPlugin(name, inputs as MiniProgramPluginArgs, { aliases: [{ type: nativeType(type) }] });
+    else new OfficialAccountLink(name, inputs as OfficialAccountLinkArgs, { aliases: [{ type: nativeType(type) }] });
   }
 }
 
-/** A resource of a provider plugin, by its type token: what the generated SDK's classes are, without their typing. */
+/**
+ * A resource of the native provider (the wechat plugin of this package's version, which the runner checks is installed)
+ * by its type token: what the generated SDK's classes are, without their typing.
+ */
 class NativeResource extends pulumi.CustomResource {}

@@ -69,7 +69,7 @@ export const fleetSpecSchema = {
       type: "string",
       enum: fleetProviders,
       description:
-        'Which Pulumi provider the stacks declare the resources with: "dynamic" (the default: pulumi-wechat\'s dynamic resources) or "native" (the wechat provider plugin, which must be installed; a fleet moves from one to the other without a replacement).',
+        'Which Pulumi provider the stacks declare the resources with: "dynamic" (the default: pulumi-wechat\'s dynamic resources) or "native" (the wechat provider plugin, which must be installed; a fleet moves to it without a replacement, and not back).',
     },
     pluginSets: {
       type: "object",

@@ -35,10 +35,15 @@ await build({
 const minimum = engines.node.replace(/^>=\s*/, "");
 const launcher = `#!/bin/sh
 # pulumi-resource-wechat ${version}: the wechat native provider for Pulumi. Runs the bundled provider with the
-# first node on PATH, which must be Node.js ${minimum} or later.
-here=$(dirname "$0")
+# first node on PATH, which must be Node.js ${minimum} or later. The bundle is beside the launcher's real file, which
+# may be reached through a link on PATH.
+here=$(dirname "$(readlink -f "$0")")
 if ! command -v node >/dev/null 2>&1; then
   echo "pulumi-resource-wechat: no node on PATH; install Node.js ${minimum} or later" >&2
+  exit 1
+fi
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); const [c, d] = "${minimum}".split(".").map(Number); process.exit(a > c || (a === c && b >= d) ? 0 : 1)'; then
+  echo "pulumi-resource-wechat: node on PATH is $(node --version); the provider needs Node.js ${minimum} or later" >&2
   exit 1
 fi
 exec node "$here/pulumi-resource-wechat.js" "$@"

@@ -42,8 +42,10 @@ build() {
   say "built pulumi-language-yaml $VERSION into $BIN"
 }
 
-# A host the CLI's directory already holds (a full Pulumi install ships one) is kept.
-if [ -x "$CLI_BIN/pulumi-language-yaml" ] && [ ! -L "$CLI_BIN/pulumi-language-yaml" ]; then
+# A full Pulumi install ships the host beside its pulumi, which CLI_BIN may only link to: the CLI finds it there
+# itself, so it is kept and nothing is built.
+installed=$(dirname "$(readlink -f "$CLI_BIN/pulumi")")/pulumi-language-yaml
+if [ -x "$installed" ] && [ "$(readlink -f "$installed")" != "$BIN/pulumi-language-yaml" ]; then
   printf '%s\n' "$CLI_BIN" >&3
   exit 0
 fi

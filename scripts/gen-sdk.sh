@@ -56,6 +56,8 @@ ensure_generator() {
   # One build at a time per version: concurrent runs (two terminals, a test beside npm run gen:sdk)
   # wait for it instead of each building its own. In a subshell, so the lock is released with it.
   (
+    # Inside $(…) bash does not apply errexit to this subshell unless it is set again here.
+    set -e
     exec 9>"$cache/lock"
     if ! flock -n 9; then
       say "waiting for another run that is building the code generator of pkg/v3 v$version…"
@@ -72,6 +74,7 @@ ensure_generator() {
     find "$cache" -mindepth 1 -maxdepth 1 -type f -name 'sdkgen-*' ! -name "sdkgen-$hash" -delete
     say "built $bin"
   ) >&2 # inside $(…) fd 1 is the caller's capture, which must get the path alone
+  [ -x "$bin" ] || die "could not build Pulumi's code generator (pkg/v3 v$version): see Go's reason above"
   printf '%s\n' "$bin"
 }
 

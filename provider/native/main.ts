@@ -9,7 +9,8 @@ import { serve } from "./server";
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's own manifest, bundled into the plugin
 const { version } = require("pulumi-wechat/package.json") as { version: string };
 
-const engine = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+// The engine's address is the last argument: flags come first, some with values (`--tracing <address>`).
+const engine = process.argv.slice(2).filter((arg) => !arg.startsWith("-")).pop();
 
 // The port is the one line the engine reads from the plugin's stdout.
 serve(version, engine).then(

@@ -11,7 +11,7 @@ import * as rpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/provider_pb";
 import * as statusProto from "@pulumi/pulumi/proto/status_pb";
 import { PartialCreateError } from "../client/errors";
-import { configKeys, loadConfig } from "../config";
+import { type ConfigKey, configKeys, configSettings, loadConfig } from "../config";
 import { type TypeName, typeNameOf } from "../identity";
 import { type Diff, type Field, isUnknown } from "../inputs";
 import { LinkResource, linkInputFields } from "../link";
@@ -34,6 +34,8 @@ interface ResourceType {
   resource: (providers: Providers) => Resource<object, object>;
   diff: (olds: Values, news: Values) => Diff;
   fields: Field[];
+  /** The inputs WeChat has, from the outputs, where they differ from the declared ones (as the resource's read gives them). */
+  live: (olds: Values) => Values;
 }
 
 const types: Record<TypeName, ResourceType> = {
@@ -41,11 +43,14 @@ const types: Record<TypeName, ResourceType> = {
     resource: (providers) => providers.plugin,
     diff: PluginResource.diff as unknown as ResourceType["diff"],
     fields: pluginInputFields,
+    // WeChat never reports a binding's version: the one it runs is the one last set by quick update.
+    live: (olds) => ({ version: olds.appliedVersion }),
   },
   OfficialAccountLink: {
     resource: (providers) => providers.link,
     diff: LinkResource.diff as unknown as ResourceType["diff"],
     fields: linkInputFields,
+    live: () => ({}),
   },
 };
 
@@ -100,7 +105,10 @@ export class WeChatProvider {
       request.setSeverity(engineProto.LogSeverity.WARNING);
       request.setMessage(message);
       request.setUrn(this.serving.getStore() ?? "");
-      engine.log(request, () => undefined);
+      // Not lost if the engine cannot take it.
+      engine.log(request, (error) => {
+        if (error) process.stderr.write(`warning: ${message}\n`);
+      });
     };
     this.warn = warnOnce(log);
   }
@@ -136,10 +144,13 @@ export class WeChatProvider {
         failures.push({ property: key, reason: `wechat:${key} is not a setting of the wechat provider; the settings are ${configKeys.map((k) => `wechat:${k}`).join(", ")}` });
       }
     }
-    const loaded = loadFrom(news);
-    if (!loaded.ok) failures.push(...loaded.problems.map((reason) => ({ property: "", reason })));
-    // The inputs go back as they came, secret markers included, so that the state keeps secrets encrypted.
-    return new proto.CheckResponse().setInputs(request.getNews()).setFailuresList(failures.map(checkFailure));
+    // A setting not known yet (a preview's output of another resource) is checked once it is: the engine configures
+    // the provider only with known values.
+    if (!Object.values(news).some(isUnknown)) {
+      const loaded = loadFrom(news);
+      if (!loaded.ok) failures.push(...loaded.problems.map((reason) => ({ property: "", reason })));
+    }
+    return new proto.CheckResponse().setInputs(struct(secretsMarked(news))).setFailuresList(failures.map(checkFailure));
   }
 
   /** A change of configuration changes nothing at WeChat: no provider replacement, only the next operations' settings. */
@@ -192,8 +203,10 @@ export class WeChatProvider {
     const replaces = result.replaces ?? [];
     const response = new proto.DiffResponse().setReplacesList(replaces).setDeletebeforereplace(result.deleteBeforeReplace ?? false).setHasdetaileddiff(true);
     if (!result.changes) return response.setChanges(proto.DiffResponse.DiffChanges.DIFF_NONE);
-    // After a refresh the old inputs are what WeChat has (a plugin's live version), so they show what `up` changes.
-    const changed = type.fields.map((f) => f.name).filter((key) => JSON.stringify(oldInputs[key]) !== JSON.stringify(news[key]));
+    // What `up` changes, against what WeChat has: after a refresh the old inputs are that (a plugin's live version is
+    // its appliedVersion), and without one the resource's own live view of its outputs says it (type.live).
+    const live = { ...oldInputs, ...type.live(olds) };
+    const changed = type.fields.map((f) => f.name).filter((key) => JSON.stringify(live[key]) !== JSON.stringify(news[key]));
     const detailed = response.setChanges(proto.DiffResponse.DiffChanges.DIFF_SOME).setDiffsList([...new Set([...changed, ...replaces])]).getDetaileddiffMap();
     for (const key of new Set([...changed, ...replaces])) {
       const kind = replaces.includes(key)
@@ -254,6 +267,28 @@ export class WeChatProvider {
     const name = typeNameOf(token);
     if (!name || token !== nativeType(name)) throw new Error(`${token || urn} is not a resource type of the wechat provider; its types are ${Object.keys(types).map((t) => nativeType(t as TypeName)).join(", ")}`);
     return types[name];
+  }
+}
+
+/**
+ * The settings as the state keeps them: the engine hands CheckConfig plain values and marks secret again only what the
+ * stack config holds as a secret, so a credential set without --secret, or written into a provider's options, would be
+ * stored in plain text. The credentials are marked here, and so is a token store URL with a password in it.
+ */
+function secretsMarked(settings: Values): Values {
+  return Object.fromEntries(
+    Object.entries(settings).map(([key, value]) => {
+      const secret = (configKeys as readonly string[]).includes(key) && (configSettings[key as ConfigKey].secret || (key === "tokenStore" && hasPassword(value)));
+      return [key, secret && !isUnknown(value) ? { [secretSig]: secretValue, value } : value];
+    }),
+  );
+}
+
+function hasPassword(url: unknown): boolean {
+  try {
+    return typeof url === "string" && new URL(url).password !== "";
+  } catch {
+    return false;
   }
 }
 

@@ -66,14 +66,14 @@ describe("a fleet on the native provider", () => {
     expect(installed.code, installed.stderr).toBe(0);
     const moved = await runner.run("up", "--spec", "fleet.yaml");
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
-    // The runner's look leaves the move to the engine, whose up follows the aliases.
-    expect(moved.report!.stacks.map((s) => s.engineLook)).toEqual(moved.report!.stacks.map(() => expect.stringContaining("moves to the native provider, as the spec says")));
+    // The runner's own look finds every stack to move, and the up follows the aliases.
+    expect(moved.report!.stacks.map((s) => [s.engineLook, s.settled])).toEqual([[undefined, false], [undefined, false]]);
     expect(moved.report!.stacks.every((s) => s.counts.created === 0 && s.counts.deleted === 0 && s.counts.replaced === 0)).toBe(true);
     expect(await writes()).toEqual([]);
     for (const stack of ["wechat-fleet-0", "wechat-fleet-1"]) expect(await types(stack)).toEqual(["wechat:index:MiniProgramPlugin", "wechat:index:OfficialAccountLink"]);
   });
 
-  it("drift on the runner's own look, an out-of-band unbind found and re-applied, a reshard without a WeChat call, and destroy", async () => {
+  it("drift on the runner's own look, an out-of-band unbind found and re-applied, a reshard without a WeChat call, the move back refused, and destroy", async () => {
     await emulator.clearCalls();
     const clean = await runner.run("drift", "--spec", "fleet.yaml");
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
@@ -100,6 +100,18 @@ describe("a fleet on the native provider", () => {
     expect(after.code, after.stdout + after.stderr).toBe(0);
     expect(after.report!.stacks).toHaveLength(3);
     expect(after.report!.stacks.map((s) => s.engineLook)).toEqual([undefined, undefined, undefined]);
+
+    // Not back: the dynamic provider cannot read a native state. Each shard is refused before anything is done.
+    writeSpec(dynamicSpec);
+    await emulator.clearCalls();
+    const back = await runner.run("up", "--spec", "fleet.yaml");
+    expect(back.code).toBe(1);
+    expect(back.report!.stacks.map((s) => s.status)).toEqual(["failed", "failed", "failed"]);
+    expect(back.report!.stacks[0].error).toContain("stack wechat-fleet-0 holds the native provider's resources (urn:pulumi:wechat-fleet-0::");
+    expect(back.report!.stacks[0].error).toContain("nothing was done. A fleet moves to the native provider, not back: put `provider: native` back in the spec");
+    expect(await writes()).toEqual([]);
+    for (const stack of ["wechat-fleet-0", "wechat-fleet-1", "wechat-fleet-2"]) expect((await types(stack)).every((type) => type.startsWith("wechat:index:")), stack).toBe(true);
+    writeSpec(nativeSpec);
 
     const destroyed = await runner.run("destroy", "--spec", "fleet.yaml");
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);

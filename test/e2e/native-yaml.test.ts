@@ -25,6 +25,8 @@ const groupCoffee: YamlResource = { type: "wechat:OfficialAccountLink", properti
 describe("a Pulumi YAML program on the native provider", () => {
   it("creates, refreshes, checks drift, updates and destroys; the state has the native types and no secret", async () => {
     const project = await YamlProject.create("yaml-lifecycle", emulator.url, { liveChat: liveChat("1.0.0"), groupCoffee }, thirdPartyConfig());
+    // A credential set without --secret: the provider marks it secret for the state all the same.
+    await project.setConfig({ "wechat:componentVerifyTicket": seed.component.verifyTicket }, { plaintext: true });
     await project.up();
     const resources = (await project.deployment()).resources ?? [];
     expect(resources.map((r) => r.type).sort()).toEqual(["pulumi:providers:wechat", "pulumi:pulumi:Stack", "wechat:index:MiniProgramPlugin", "wechat:index:OfficialAccountLink"]);

@@ -4,6 +4,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as rpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import * as proto from "@pulumi/pulumi/proto/provider_pb";
+import { Status } from "@pulumi/pulumi/proto/status_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve } from "../../provider/native/server";
 import { packageSchema } from "../../provider/native/schema";
@@ -41,12 +42,15 @@ const struct = (value: object) => Struct.fromJavaScript(value as Record<string, 
 const pluginUrn = (name: string) => `urn:pulumi:test::native::wechat:index:MiniProgramPlugin::${name}`;
 const linkUrn = (name: string) => `urn:pulumi:test::native::wechat:index:OfficialAccountLink::${name}`;
 
+/** The engine's marker of a secret value. */
+const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+
 function platformConfig(endpoint: string): Record<string, unknown> {
   return {
     endpoint,
     componentAppId: seed.component.appId,
-    // As the engine sends a secret setting to a provider that has not said it accepts secrets yet.
-    componentAppSecret: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: seed.component.appSecret },
+    // As the engine sends a secret to Configure (CheckConfig gets every value plain).
+    componentAppSecret: secret(seed.component.appSecret),
     componentVerifyTicket: seed.component.verifyTicket,
     authorizerRefreshTokens: JSON.stringify({ [seed.coffee]: `refreshtoken@@@${seed.coffee}`, [seed.officialAccount]: `refreshtoken@@@${seed.officialAccount}` }),
     maxAttempts: 8,
@@ -80,17 +84,45 @@ describe("the native provider's service", () => {
     expect((await call<PluginInfo>((done) => client.getPluginInfo(new Empty(), done))).getVersion()).toBe("0.1.0-test");
   });
 
-  it("CheckConfig names every problem: an unknown wechat: key and an invalid value; a valid configuration passes, secrets kept as sent", async () => {
-    const refused = await call<proto.CheckResponse>((done) => client.checkConfig(new proto.CheckRequest().setNews(struct({ ...platformConfig("http://wechat.example.com"), appSecret: "{}" })), done));
+  it("CheckConfig names every problem: an unknown wechat: key and an invalid value; a valid configuration passes, its credentials marked secret", async () => {
+    const checkConfig = (news: Record<string, unknown>) => call<proto.CheckResponse>((done) => client.checkConfig(new proto.CheckRequest().setNews(struct(news)), done));
+    // The engine sends CheckConfig plain values, secrets included.
+    const plain = { ...platformConfig(emulator.url), componentAppSecret: seed.component.appSecret };
+    const refused = await checkConfig({ ...plain, endpoint: "http://wechat.example.com", appSecret: "{}" });
     const reasons = refused.getFailuresList().map((f) => `${f.getProperty()}: ${f.getReason()}`);
     expect(reasons).toHaveLength(2);
     expect(reasons[0]).toMatch(/^appSecret: wechat:appSecret is not a setting of the wechat provider; the settings are wechat:endpoint, /);
     expect(reasons[1]).toContain("wechat:endpoint");
 
-    const news = struct(platformConfig(emulator.url));
-    const accepted = await call<proto.CheckResponse>((done) => client.checkConfig(new proto.CheckRequest().setNews(news), done));
+    // What the state keeps: the credentials marked secret, whether or not the stack config held them as secrets, and a
+    // token store URL with a password in it; the rest as it came.
+    const accepted = await checkConfig({ ...plain, tokenStore: "redis://:hunter2@127.0.0.1:6379", tokenStoreLayout: "wxjava" });
     expect(accepted.getFailuresList()).toEqual([]);
-    expect(accepted.getInputs()?.toJavaScript()).toEqual(news.toJavaScript());
+    expect(accepted.getInputs()?.toJavaScript()).toEqual({
+      ...plain,
+      componentAppSecret: secret(seed.component.appSecret),
+      componentVerifyTicket: secret(seed.component.verifyTicket),
+      authorizerRefreshTokens: secret((plain as Record<string, unknown>).authorizerRefreshTokens),
+      tokenStore: secret("redis://:hunter2@127.0.0.1:6379"),
+      tokenStoreLayout: "wxjava",
+    });
+    expect((await checkConfig({ ...plain, tokenStore: "redis://127.0.0.1:6379" })).getInputs()?.toJavaScript()).toMatchObject({ tokenStore: "redis://127.0.0.1:6379" });
+
+    // A setting not known yet (a preview) is not judged, nor marked: the engine configures only with known values.
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const pending = await checkConfig({ ...plain, componentAppSecret: unknown });
+    expect(pending.getFailuresList()).toEqual([]);
+    expect(pending.getInputs()?.toJavaScript()).toMatchObject({ componentAppSecret: unknown });
+  });
+
+  it("a configuration change changes the provider's settings, not the resources", async () => {
+    const olds = platformConfig(emulator.url);
+    const diffConfig = (news: Record<string, unknown>) =>
+      call<proto.DiffResponse>((done) => client.diffConfig(new proto.DiffRequest().setUrn("urn:pulumi:test::native::pulumi:providers:wechat::default").setOlds(struct(olds)).setOldInputs(struct(olds)).setNews(struct(news)), done));
+    const same = await diffConfig({ ...olds, componentAppSecret: seed.component.appSecret });
+    expect(same.getChanges()).toBe(proto.DiffResponse.DiffChanges.DIFF_NONE);
+    const changed = await diffConfig({ ...olds, maxAttempts: 3 });
+    expect([changed.getChanges(), changed.getDiffsList(), changed.getReplacesList()]).toEqual([proto.DiffResponse.DiffChanges.DIFF_SOME, ["maxAttempts"], []]);
   });
 
   it("diffs each property: an update, a replacement, a refused application applied again, and nothing", async () => {
@@ -100,6 +132,10 @@ describe("the native provider's service", () => {
     expect(update.getChanges()).toBe(proto.DiffResponse.DiffChanges.DIFF_SOME);
     expect(update.getReplacesList()).toEqual([]);
     expect(detailed(update)).toEqual({ version: ["UPDATE", true] });
+
+    // A version whose quick update failed after the apply: declared as before, not yet running.
+    const retried = await diff(pluginUrn("chat"), { ...olds, version: "1.4.2" }, news, { appId: seed.coffee, pluginAppId: seed.liveChat, version: "1.4.2" });
+    expect(detailed(retried)).toEqual({ version: ["UPDATE", true] });
 
     const moved = await diff(pluginUrn("chat"), olds, { ...news, version: "1.0.0", appId: seed.bakery });
     expect(moved.getReplacesList()).toEqual(["appId"]);
@@ -138,6 +174,23 @@ describe("the native provider's service", () => {
 
     const other = call<proto.ReadResponse>((done) => client.read(new proto.ReadRequest().setUrn("urn:pulumi:test::native::wechat:index:Menu::menu").setId("x"), done));
     await expect(other).rejects.toThrow("wechat:index:Menu is not a resource type of the wechat provider; its types are wechat:index:MiniProgramPlugin, wechat:index:OfficialAccountLink");
+  });
+
+  it("a create that applied but could not set the version keeps the binding: the engine gets its id and outputs with the error", async () => {
+    await configure(platformConfig(emulator.url));
+    const failed = await call<proto.CreateResponse>((done) =>
+      client.create(new proto.CreateRequest().setUrn(pluginUrn("chat")).setProperties(struct({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "9.9.9" })), done),
+    ).then(
+      () => undefined,
+      (error: grpc.ServiceError) => error,
+    );
+    expect(failed?.details).toContain("WeChat error 89257");
+    const [details] = failed!.metadata.get("grpc-status-details-bin") as Buffer[];
+    const [detail] = Status.deserializeBinary(new Uint8Array(details)).getDetailsList();
+    const initFailed = detail.unpack((bytes) => proto.ErrorResourceInitFailed.deserializeBinary(bytes), "pulumirpc.ErrorResourceInitFailed");
+    expect(initFailed?.getId()).toBe(`${seed.coffee}/${seed.liveChat}`);
+    expect(initFailed?.getProperties()?.toJavaScript()).toMatchObject({ appId: seed.coffee, pluginAppId: seed.liveChat, version: "9.9.9", status: "approved" });
+    expect(initFailed?.getProperties()?.toJavaScript()).not.toHaveProperty("appliedVersion");
   });
 
   // Last: a cancellation is for the rest of the provider process's life, as the engine's is for the rest of the run.
