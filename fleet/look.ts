@@ -3,7 +3,7 @@ import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { RefreshedResource } from "../drift/engine-events";
 import { inPool } from "../provider/client/pool";
 import { accountOf, isOwnType, nativeTypePrefix, typeNameOf, urnName } from "../provider/identity";
-import type { Providers } from "../provider/providers";
+import { type Providers, resourceTypes } from "../provider/providers";
 import { FleetError } from "./errors";
 import { runPulumi } from "./workspace";
 
@@ -99,8 +99,7 @@ export async function lookAtShard(ws: LocalWorkspace, stack: string, providers: 
   let asStored = true;
   const refreshed = await inPool(resources, parallel, async (resource): Promise<RefreshedResource> => {
     const outputs = resource.outputs ?? {};
-    const props = outputs as never;
-    const read = typeNameOf(resource.type) === "MiniProgramPlugin" ? await providers.plugin.read(resource.id ?? "", props) : await providers.link.read(resource.id ?? "", props);
+    const read = await resourceTypes[typeNameOf(resource.type)!].resource(providers).read(resource.id ?? "", outputs);
     // As the provider answers the engine: the read's outputs, with the state's `__provider` for a dynamic resource, in
     // the engine's JSON (no undefined fields); an empty id is a resource gone at WeChat.
     const found = read.id === "" ? null : (JSON.parse(JSON.stringify({ ...read.props, __provider: outputs.__provider })) as Record<string, unknown>);

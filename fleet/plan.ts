@@ -1,8 +1,6 @@
 import type { RefreshedResource, ResourceOutcome } from "../drift/engine-events";
-import type { Diff } from "../provider/inputs";
-import { type LinkInputs, type LinkOutputs, LinkResource } from "../provider/link";
-import { type PluginInputs, type PluginOutputs, PluginResource } from "../provider/plugin";
 import { dynamicTypePrefix, nativeTypePrefix, typeNameOf } from "../provider/identity";
+import { resourceTypes } from "../provider/providers";
 import type { FleetResource } from "./resources";
 
 /**
@@ -29,14 +27,6 @@ export interface ShardPlan {
    */
   settled: boolean;
 }
-
-type Values = Record<string, unknown>;
-
-/** Each resource type's inputs as `check` makes them and its diff, by the type name the spec's resources carry. */
-const resourceTypes: Record<FleetResource["type"], { inputs: (news: object) => Values; diff: (olds: Values, news: Values) => Diff }> = {
-  MiniProgramPlugin: { inputs: (news) => ({ ...PluginResource.inputs(news) }), diff: (olds, news) => PluginResource.diff(olds as unknown as PluginOutputs, news as unknown as PluginInputs) },
-  OfficialAccountLink: { inputs: (news) => ({ ...LinkResource.inputs(news) }), diff: (olds, news) => LinkResource.diff(olds as unknown as LinkOutputs, news as unknown as LinkInputs) },
-};
 
 /** A resource's identity within a stack: its type name (the type token's last part) and its name. */
 const key = (type: string, name: string) => `${typeNameOf(type) ?? type}::${name}`;

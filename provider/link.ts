@@ -167,7 +167,12 @@ export class LinkResource {
     const inputs: LinkInputs = { ...LinkResource.inputs(props), officialAccountAppId, miniProgramAppId };
     const item = await this.finder.find(inputs, { username: props.username });
     if (!item) return { id: "" };
-    return { id, props: outputs(inputs, item), inputs: { ...inputs } };
+    return { id, props: outputs(inputs, item), inputs: LinkResource.liveInputs(inputs) };
+  }
+
+  /** The inputs WeChat has, from a state's outputs: the declared ones, all of which a link's list item shows. */
+  static liveInputs(this: void, outputs: Partial<LinkOutputs>): LinkInputs {
+    return LinkResource.inputs(outputs);
   }
 
   async update(_id: string, olds: LinkOutputs, news: LinkInputs): Promise<Required<pulumi.dynamic.UpdateResult<LinkOutputs>>> {

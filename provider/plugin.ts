@@ -178,12 +178,17 @@ export class PluginResource {
     const entry = await this.find(appId, pluginAppId);
     if (!entry) return { id: "" };
     const inputs: PluginInputs = { ...pick(props, pluginInputFields), appId, pluginAppId };
-    // The engine diffs the program against these inputs after a refresh, and `preview --diff` prints that diff: with
-    // the version that is live, a proposed quick update shows as `version: "<applied>" => "<declared>"`.
-    const live: PluginInputs = { ...inputs };
-    delete live.version;
-    if (props.appliedVersion !== undefined) live.version = props.appliedVersion;
-    return { id, props: outputs(inputs, entry, props.appliedVersion, props.appliedAt), inputs: live };
+    return { id, props: outputs(inputs, entry, props.appliedVersion, props.appliedAt), inputs: PluginResource.liveInputs({ ...props, ...inputs }) };
+  }
+
+  /**
+   * The inputs WeChat has, from a state's outputs: the declared ones with the version that runs, the one last set by
+   * quick update (WeChat never reports it). The engine diffs the program against them after a refresh, and the native
+   * provider's detailed diff shows them, so that a proposed quick update reads `version: "<applied>" => "<declared>"`.
+   */
+  static liveInputs(this: void, outputs: Partial<PluginOutputs>): PluginInputs {
+    const { version: _declared, ...live } = pick(outputs, pluginInputFields) as PluginInputs;
+    return outputs.appliedVersion === undefined ? live : { ...live, version: outputs.appliedVersion };
   }
 
   async update(_id: string, olds: PluginOutputs, news: PluginInputs): Promise<Required<pulumi.dynamic.UpdateResult<PluginOutputs>>> {

@@ -13,11 +13,9 @@ import * as statusProto from "@pulumi/pulumi/proto/status_pb";
 import { PartialCreateError } from "../client/errors";
 import { type ConfigKey, configKeys, configSettings, loadConfig } from "../config";
 import { type TypeName, typeNameOf } from "../identity";
-import { type Diff, type Field, isUnknown } from "../inputs";
-import { LinkResource, linkInputFields } from "../link";
+import { isUnknown } from "../inputs";
 import { warnOnce } from "../log";
-import { PluginResource, pluginInputFields } from "../plugin";
-import { type Providers, type Resource, createProviders } from "../providers";
+import { type Providers, type ResourceType, createProviders, resourceTypes } from "../providers";
 import { nativeType, packageSchema } from "./schema";
 
 /**
@@ -28,31 +26,6 @@ import { nativeType, packageSchema } from "./schema";
  */
 
 type Values = Record<string, unknown>;
-
-/** A resource type's parts: its resource object in the configured providers, its diff, its inputs. */
-interface ResourceType {
-  resource: (providers: Providers) => Resource<object, object>;
-  diff: (olds: Values, news: Values) => Diff;
-  fields: Field[];
-  /** The inputs WeChat has, from the outputs, where they differ from the declared ones (as the resource's read gives them). */
-  live: (olds: Values) => Values;
-}
-
-const types: Record<TypeName, ResourceType> = {
-  MiniProgramPlugin: {
-    resource: (providers) => providers.plugin,
-    diff: PluginResource.diff as unknown as ResourceType["diff"],
-    fields: pluginInputFields,
-    // WeChat never reports a binding's version: the one it runs is the one last set by quick update.
-    live: (olds) => ({ version: olds.appliedVersion }),
-  },
-  OfficialAccountLink: {
-    resource: (providers) => providers.link,
-    diff: LinkResource.diff as unknown as ResourceType["diff"],
-    fields: linkInputFields,
-    live: () => ({}),
-  },
-};
 
 /** The engine's marker of a secret value: `{ [secretSig]: secretValue, value }`. */
 const secretSig = "4dabf18193072939515e22adb298388d";
@@ -196,22 +169,21 @@ export class WeChatProvider {
   private diff(request: proto.DiffRequest): proto.DiffResponse {
     const type = this.type(request.getUrn());
     const olds = values(request.getOlds());
-    const oldInputs = request.getOldInputs() ? values(request.getOldInputs()) : olds;
     const news = values(request.getNews());
     const { result, warnings } = type.diff(olds, news);
     for (const message of warnings) this.warn(message);
     const replaces = result.replaces ?? [];
     const response = new proto.DiffResponse().setReplacesList(replaces).setDeletebeforereplace(result.deleteBeforeReplace ?? false).setHasdetaileddiff(true);
     if (!result.changes) return response.setChanges(proto.DiffResponse.DiffChanges.DIFF_NONE);
-    // What `up` changes, against what WeChat has: after a refresh the old inputs are that (a plugin's live version is
-    // its appliedVersion), and without one the resource's own live view of its outputs says it (type.live).
-    const live = { ...oldInputs, ...type.live(olds) };
+    // What `up` changes, against what WeChat has (a plugin runs the version last set by quick update, not the declared).
+    const live = type.liveInputs(olds);
     const changed = type.fields.map((f) => f.name).filter((key) => JSON.stringify(live[key]) !== JSON.stringify(news[key]));
-    const detailed = response.setChanges(proto.DiffResponse.DiffChanges.DIFF_SOME).setDiffsList([...new Set([...changed, ...replaces])]).getDetaileddiffMap();
-    for (const key of new Set([...changed, ...replaces])) {
+    const keys = [...new Set([...changed, ...replaces])];
+    const detailed = response.setChanges(proto.DiffResponse.DiffChanges.DIFF_SOME).setDiffsList(keys).getDetaileddiffMap();
+    for (const key of keys) {
       const kind = replaces.includes(key)
         ? proto.PropertyDiff.Kind.UPDATE_REPLACE
-        : oldInputs[key] === undefined
+        : live[key] === undefined
           ? proto.PropertyDiff.Kind.ADD
           : news[key] === undefined
             ? proto.PropertyDiff.Kind.DELETE
@@ -265,8 +237,8 @@ export class WeChatProvider {
   private type(urn: string): ResourceType {
     const token = urn.split("::")[2]?.split("$").pop() ?? "";
     const name = typeNameOf(token);
-    if (!name || token !== nativeType(name)) throw new Error(`${token || urn} is not a resource type of the wechat provider; its types are ${Object.keys(types).map((t) => nativeType(t as TypeName)).join(", ")}`);
-    return types[name];
+    if (!name || token !== nativeType(name)) throw new Error(`${token || urn} is not a resource type of the wechat provider; its types are ${Object.keys(resourceTypes).map((t) => nativeType(t as TypeName)).join(", ")}`);
+    return resourceTypes[name];
   }
 }
 
