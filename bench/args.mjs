@@ -17,3 +17,24 @@ export function whole(name, value, min) {
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${value}`);
   return n;
 }
+
+/** The one-stack world's size flags (bench/world.mjs), shared by `npm run bench` and `npm run bench:native`. */
+export const worldOptions = {
+  plugins: { type: "string", default: "200" },
+  "mini-programs": { type: "string", default: "20" },
+  links: { type: "string", default: "20" },
+  "official-accounts": { type: "string", default: "4" },
+  latency: { type: "string", default: "50" },
+  quick: { type: "boolean", default: false },
+};
+
+/** The world's size from those flags: `--quick` a small smoke run, P=20, M=4, L=4, K=2. */
+export function worldSize(values) {
+  if (values.quick) return { plugins: 20, miniPrograms: 4, links: 4, officialAccounts: 2 };
+  return {
+    plugins: whole("plugins", values.plugins, 0),
+    miniPrograms: whole("mini-programs", values["mini-programs"], 1),
+    links: whole("links", values.links, 0),
+    officialAccounts: whole("official-accounts", values["official-accounts"], 1),
+  };
+}

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { buildPlugin, createWorkspace, installedPulumiVersion, installPackage, packNodeSdk, pulumiCliVersion, repoRoot, startPulumi } from "../scripts/pulumi-project.mjs";
-import { benchArgs, whole } from "./args.mjs";
+import { benchArgs, whole, worldOptions, worldSize } from "./args.mjs";
 import { Project } from "./projects.mjs";
 import { generateWorld } from "./world.mjs";
 
@@ -52,22 +52,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function main() {
   const values = benchArgs(usage, {
-    plugins: { type: "string", default: "200" },
-    "mini-programs": { type: "string", default: "20" },
-    links: { type: "string", default: "20" },
-    "official-accounts": { type: "string", default: "4" },
-    latency: { type: "string", default: "50" },
+    ...worldOptions,
     repeat: { type: "string", default: "3" },
-    quick: { type: "boolean", default: false },
   });
-  const size = values.quick
-    ? { plugins: 20, miniPrograms: 4, links: 4, officialAccounts: 2 }
-    : {
-        plugins: whole("plugins", values.plugins, 1),
-        miniPrograms: whole("mini-programs", values["mini-programs"], 1),
-        links: whole("links", values.links, 0),
-        officialAccounts: whole("official-accounts", values["official-accounts"], 1),
-      };
+  const size = worldSize(values);
   const repeat = values.quick ? 1 : whole("repeat", values.repeat, 1);
   const latencyMs = whole("latency", values.latency, 0);
   const world = generateWorld({ ...size, usernames: false, order: "grouped" });

@@ -17,7 +17,7 @@ import { startConnectionCounter } from "./connections.mjs";
 import { Project } from "./projects.mjs";
 import { startRedis } from "./redis.mjs";
 import { growthTable, legend, sizeTable } from "./table.mjs";
-import { benchArgs, whole } from "./args.mjs";
+import { benchArgs, whole, worldOptions, worldSize } from "./args.mjs";
 import { generateWorld } from "./world.mjs";
 
 const require = createRequire(import.meta.url);
@@ -58,28 +58,16 @@ const steps = [
 
 function options() {
   const values = benchArgs(usage, {
-    plugins: { type: "string", default: "200" },
-    "mini-programs": { type: "string", default: "20" },
-    links: { type: "string", default: "20" },
-    "official-accounts": { type: "string", default: "4" },
-    latency: { type: "string", default: "50" },
+    ...worldOptions,
     sizes: { type: "string" },
     parallel: { type: "string" },
     repeat: { type: "string", default: "3" },
     order: { type: "string", default: "grouped" },
     usernames: { type: "boolean", default: false },
     "skip-checkpoints": { type: "boolean", default: false },
-    quick: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   });
-  const base = values.quick
-    ? { plugins: 20, miniPrograms: 4, links: 4, officialAccounts: 2 }
-    : {
-        plugins: whole("plugins", values.plugins, 0),
-        miniPrograms: whole("mini-programs", values["mini-programs"], 1),
-        links: whole("links", values.links, 0),
-        officialAccounts: whole("official-accounts", values["official-accounts"], 1),
-      };
+  const base = worldSize(values);
   const common = {
     latency: whole("latency", values.latency, 0),
     usernames: values.usernames,
