@@ -10,8 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
-import { buildPlugin, createWorkspace, installedPulumiVersion, installPackage, packNodeSdk, pulumiCliVersion, repoRoot, startPulumi } from "../scripts/pulumi-project.mjs";
+import { buildPlugin, createWorkspace, installedPulumiVersion, installPackage, installPlugin, packNodeSdk, pulumiCliVersion } from "../scripts/pulumi-project.mjs";
 import { benchArgs, whole, worldOptions, worldSize } from "./args.mjs";
 import { Project } from "./projects.mjs";
 import { generateWorld } from "./world.mjs";
@@ -62,7 +61,6 @@ async function main() {
 
   say("packing the package and the native provider's Node SDK, building the plugin");
   const workspace = createWorkspace("pulumi-wechat-bench-native-");
-  const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
   installPackage(workspace.dir, { tarball: workspace.tarball, dependencies: { "@pulumi-wechat/wechat": `file:${packNodeSdk(workspace.dir)}` } });
   const plugin = buildPlugin();
   const emulators = [];
@@ -72,8 +70,7 @@ async function main() {
       const emulator = await startEmulator({ seed: world.seed, latencyMs, port: 0 });
       emulators.push(emulator);
       const project = new Project(workspace.dir, `${kind}-bench`, kind, world.spec);
-      const installed = await startPulumi(["plugin", "install", "resource", "wechat", version, "--file", plugin], { cwd: project.dir, env: project.env }).result;
-      if (installed.code !== 0) throw new Error(`pulumi plugin install --file ${plugin}: ${installed.stderr}`);
+      await installPlugin(plugin, { cwd: project.dir, env: project.env });
       await project.init({ "wechat:endpoint": emulator.url, ...world.config });
       projects[kind] = project;
     }

@@ -9,6 +9,8 @@ export function ensurePulumi(): string;
 export function ensurePulumiYaml(): string;
 /** The native provider plugin's tarball, bundled from this checkout's sources; returns its path. */
 export function buildPlugin(): string;
+/** `pulumi plugin install resource wechat <this checkout's version> --file <tarball>` in `env`'s Pulumi home. */
+export function installPlugin(tarball: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void>;
 /** The native provider's Node SDK, compiled and packed into `destination`; returns the tarball's path. */
 export function packNodeSdk(destination: string): string;
 
@@ -75,6 +77,21 @@ export function pulumi(args: string[], options: RunOptions & { cwd: string; env:
 export function descendants(root: number): number[];
 
 /** One stack of the Pulumi project in `dir`; every command runs with `--stack <stack> --non-interactive`. */
+/** A resource of an exported state, as far as the tests read it. */
+export interface StateResource {
+  type: string;
+  urn: string;
+  id?: string;
+  outputs?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+}
+
+/** The `deployment` of `pulumi stack export`. */
+export interface Deployment {
+  resources?: StateResource[];
+  pending_operations?: unknown[];
+}
+
 export class PulumiStack {
   readonly dir: string;
   readonly stack: string;
@@ -88,6 +105,8 @@ export class PulumiStack {
   init(config?: Record<string, string>): Promise<void>;
   /** Credentials as secrets (every key but wechat:endpoint and wechat:componentAppId), unless `plaintext`. */
   setConfig(values: Record<string, string>, options?: { plaintext?: boolean }): Promise<void>;
+  /** The `deployment` of `pulumi stack export`. */
+  deployment(): Promise<Deployment>;
   /** Deletes the stack and its state; its config file stays. */
   remove(): Promise<void>;
 }

@@ -36,6 +36,16 @@ export function packNodeSdk(destination) {
   return execFileSync("bash", [join(repoRoot, "scripts/pack-sdk-nodejs.sh"), destination], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim().split("\n").pop();
 }
 
+/**
+ * `pulumi plugin install resource wechat <version> --file <tarball>` in `env`'s Pulumi home, as a user installs the
+ * native provider plugin; the version is this checkout's (package.json's).
+ */
+export async function installPlugin(tarball, { cwd, env }) {
+  const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  const installed = await startPulumi(["plugin", "install", "resource", "wechat", version, "--file", tarball], { cwd, env }).result;
+  if (installed.code !== 0) throw new Error(`pulumi plugin install resource wechat ${version} --file ${tarball} exited ${installed.code}:\n${installed.stderr}`);
+}
+
 /** `npm run build:plugin`'s work: the native provider plugin's tarball, bundled from this checkout's sources; returns its path. */
 export function buildPlugin() {
   return execFileSync("node", [join(repoRoot, "scripts/build-plugin.mjs")], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim().split("\n").pop();
@@ -231,6 +241,11 @@ export class PulumiStack {
   async setConfig(values, { plaintext = false } = {}) {
     const args = Object.entries(values).flatMap(([key, value]) => [plaintext || plaintextKeys.has(key) ? "--plaintext" : "--secret", `${key}=${value}`]);
     if (args.length > 0) await this.must(["config", "set-all", ...args]);
+  }
+
+  /** The `deployment` of `pulumi stack export`. */
+  async deployment() {
+    return JSON.parse((await this.must(["stack", "export"])).stdout).deployment;
   }
 
   /** Deletes the stack and its state, whatever it still holds; its config file stays. No stack is no error. */

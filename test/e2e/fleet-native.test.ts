@@ -5,7 +5,7 @@ import { defaultSeed, generatedAccounts, type Seed } from "../../emulator/index"
 import type { FleetReport } from "../../fleet/report";
 import { shardOf } from "../../fleet/shards";
 import { serializeFleetSpec, type FleetSpecFile } from "../../fleet/spec";
-import { startPulumi } from "../../scripts/pulumi-project.mjs";
+import { installPlugin } from "../../scripts/pulumi-project.mjs";
 import { seed, useEmulator } from "../support/emulator";
 import { fleetEnv, fleetRunner } from "./fleet";
 import { version } from "./native";
@@ -62,8 +62,7 @@ describe("a fleet on the native provider", () => {
     expect((await emulator.calls()).calls).toEqual([]);
 
     const { plugin } = inject("e2e");
-    const installed = await startPulumi(["plugin", "install", "resource", "wechat", version, "--file", plugin], { cwd: dir, env }).result;
-    expect(installed.code, installed.stderr).toBe(0);
+    await installPlugin(plugin, { cwd: dir, env });
     const moved = await runner.run("up", "--spec", "fleet.yaml");
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
     // The runner's own look finds every stack to move, and the up follows the aliases.

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { stringify } from "yaml";
-import { pulumiEnv, PulumiStack, repoRoot, startPulumi } from "../../scripts/pulumi-project.mjs";
-import { passphrase, thirdPartyConfig, type Deployment } from "./project";
+import { installPlugin, pulumiEnv, PulumiStack, repoRoot } from "../../scripts/pulumi-project.mjs";
+import { passphrase, thirdPartyConfig } from "./project";
 
 let counter = 0;
 
@@ -31,17 +31,11 @@ export class NativeProject extends PulumiStack {
   }
 
   protected async setUp(endpoint: string, config: Record<string, string>): Promise<void> {
-    const { plugin } = inject("e2e");
-    const installed = await startPulumi(["plugin", "install", "resource", "wechat", version, "--file", plugin], { cwd: this.dir, env: this.env }).result;
-    if (installed.code !== 0) throw new Error(`pulumi plugin install --file ${plugin} exited ${installed.code}:\n${installed.stderr}`);
+    await installPlugin(inject("e2e").plugin, { cwd: this.dir, env: this.env });
     await this.init({ "wechat:endpoint": endpoint, ...config });
   }
 
   up = (...extra: string[]) => this.must(["up", "--yes", "--skip-preview", ...extra]);
-
-  async deployment(): Promise<Deployment> {
-    return (JSON.parse((await this.must(["stack", "export"])).stdout) as { deployment: Deployment }).deployment;
-  }
 }
 
 /** A resource of a Pulumi YAML program: `type` is the native provider's, e.g. `wechat:MiniProgramPlugin`. */
@@ -50,7 +44,6 @@ export interface YamlResource {
   properties: Record<string, unknown>;
   options?: Record<string, unknown>;
 }
-
 
 export const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 

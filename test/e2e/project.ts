@@ -1,25 +1,12 @@
 import { join } from "node:path";
 import { inject } from "vitest";
 import { checkDrift } from "../../cli/drift";
-import { installPackage, pulumiEnv, PulumiStack, specProgram, writeProgram, writeSpec, type Spec } from "../../scripts/pulumi-project.mjs";
+import { installPackage, pulumiEnv, PulumiStack, specProgram, writeProgram, writeSpec, type Spec, type StateResource } from "../../scripts/pulumi-project.mjs";
 import { refreshTokens, seed } from "../support/emulator";
 
-export type { Result, Spec } from "../../scripts/pulumi-project.mjs";
+export type { Deployment, Result, Spec, StateResource } from "../../scripts/pulumi-project.mjs";
 
 export const passphrase = "e2e-passphrase";
-
-export interface StateResource {
-  type: string;
-  urn: string;
-  id?: string;
-  outputs?: Record<string, unknown>;
-  inputs?: Record<string, unknown>;
-}
-
-export interface Deployment {
-  resources?: StateResource[];
-  pending_operations?: unknown[];
-}
 
 let counter = 0;
 
@@ -61,11 +48,6 @@ export class Project extends PulumiStack {
 
   async exportState(): Promise<string> {
     return (await this.must(["stack", "export"])).stdout;
-  }
-
-  /** The `deployment` of `pulumi stack export`. */
-  async deployment(): Promise<Deployment> {
-    return JSON.parse(await this.exportState()).deployment;
   }
 
   async resources(): Promise<StateResource[]> {
