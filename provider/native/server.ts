@@ -14,7 +14,7 @@ import { PartialCreateError } from "../client/errors";
 import { type ConfigKey, configKeys, configSettings, loadConfig } from "../config";
 import { type TypeName, typeNameOf } from "../identity";
 import { isUnknown } from "../inputs";
-import { warnOnce } from "../log";
+import { warn, warnOnce } from "../log";
 import { type Providers, type ResourceType, createProviders, resourceTypes } from "../providers";
 import { nativeType, packageSchema } from "./schema";
 
@@ -73,14 +73,14 @@ export class WeChatProvider {
     engine?: engineRpc.EngineClient,
   ) {
     const log = (message: string) => {
-      if (!engine) return void process.stderr.write(`warning: ${message}\n`);
+      if (!engine) return warn(message);
       const request = new engineProto.LogRequest();
       request.setSeverity(engineProto.LogSeverity.WARNING);
       request.setMessage(message);
       request.setUrn(this.serving.getStore() ?? "");
-      // Not lost if the engine cannot take it.
+      // Not lost if the engine cannot take it: the provider's stderr, as the dynamic provider's warnings.
       engine.log(request, (error) => {
-        if (error) process.stderr.write(`warning: ${message}\n`);
+        if (error) warn(message);
       });
     };
     this.warn = warnOnce(log);
