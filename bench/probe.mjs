@@ -14,7 +14,8 @@ const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Node run
 const sampleMs = 50;
 const rescanEvery = 4; // look for new provider processes every 4th sample (200 ms)
 
-const isProvider = (argv) => argv.some((arg) => /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$|[\\/]pulumi-resource-wechat\.js$/.test(arg));
+// The native plugin's launcher execs node in its own process: a pid first seen as the launcher is the provider too.
+const isProvider = (argv) => argv.some((arg) => /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$|[\\/]pulumi-resource-wechat(\.js)?$/.test(arg));
 
 function read(path) {
   try {
