@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import type { ResourceOutcome } from "../drift/engine-events";
@@ -80,11 +81,20 @@ export function lockHolder(error: unknown): string | undefined {
 function lockHolderRuns(lock: string): boolean {
   const match = /^[^@\s]+@(\S+) \(pid (\d+)\)/.exec(lock);
   if (!match || match[1] !== hostname()) return false;
+  const pid = Number(match[2]);
   try {
-    process.kill(Number(match[2]), 0);
-    return true;
+    process.kill(pid, 0);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed process that its parent has not reaped yet (a zombie: its parent was killed too, as a CI runner kills a
+  // job's process group, and whoever adopted it reaps when it will) answers signal 0, and runs nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch (error) {
+    // Gone since the signal; or no /proc (not Linux), where signal 0's answer stands.
+    return (error as NodeJS.ErrnoException).code !== "ENOENT";
   }
 }
 
